@@ -1,0 +1,161 @@
+"""Crash-safe file writes and the store's lock.
+
+Every byte the store puts on disk goes through `atomic_write`: a unique temp file in the same
+folder, fsync, then `os.replace`, so a reader (or a crash) only ever sees the old file or the new
+one. Temp files carry the writer's pid so that ones left by a crashed process can be told from
+ones a live writer is still filling (`sweep_stale_temps`).
+
+The lock is `fcntl.flock` on a lock file beside the index, under a per-folder `threading.RLock`.
+flock is chosen over the `filelock` package because it is in the standard library, is released
+by the kernel when a process dies (no stale lock files to break), and we only target POSIX.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+#: Session files and the index are private: chat transcripts hold secrets.
+PRIVATE_MODE = 0o600
+
+# "<name>.tmp.<pid>.<token>": the same shape Hermes WebUI uses ("<name>.tmp.<pid>.<tid>"), so
+# one sweep recognises both tools' leftovers, and never a "*.json" name that could pass for a
+# session.
+_TEMP_RE = re.compile(r"^(?P<target>.+)\.tmp\.(?P<pid>\d+)\.(?P<token>[0-9A-Za-z]+)$")
+
+#: A temp file this old is abandoned whatever its pid says (pids get reused).
+STALE_TEMP_AGE = 3600.0
+
+
+def is_temp_name(name: str) -> bool:
+    """True for a temp file of ours or of Hermes WebUI, which must never be read as a session."""
+    return _TEMP_RE.match(name) is not None
+
+
+def _temp_path(path: Path) -> Path:
+    token = f"{threading.get_ident():x}{time.monotonic_ns() & 0xFFFFFF:x}"
+    return path.with_name(f"{path.name}.tmp.{os.getpid()}.{token}")
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> os.stat_result:
+    """Replace `path` with `data` all at once, or leave it untouched and raise `OSError`.
+
+    A symlink at `path` is replaced by a regular file rather than written through, so a link
+    planted in the store can never make us write outside it. Returns the new file's stat, taken
+    before the rename: afterwards another writer may already have replaced it.
+    """
+    tmp = _temp_path(path)
+    # O_EXCL + O_NOFOLLOW: never reuse or follow whatever might already sit at the temp name.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, mode)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return st
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_temps(directory: Path, *, now: float | None = None) -> list[str]:
+    """Delete temp files left behind by writers that died; returns the names removed.
+
+    A temp file is stale when its pid no longer runs, or when it is older than an hour. Our own
+    process's temp files are in flight and never touched.
+    """
+    now = time.time() if now is None else now
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_RE.match(entry.name)
+        if m is None:
+            continue
+        pid = int(m.group("pid"))
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if pid == os.getpid() or (_pid_alive(pid) and age < STALE_TEMP_AGE):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(entry.name)
+    return removed
+
+
+class StoreLock:
+    """Mutual exclusion for one store folder, across threads and across processes.
+
+    Re-entrant within a thread (a locked read-modify-write calls `save`, which locks again).
+    The flock is taken once, when the outermost holder enters; the RLock makes the depth counter
+    safe. When the folder is read-only and the lock file cannot be created, the lock degrades to
+    threads only: nothing can be written there anyway, and reading must still work.
+    """
+
+    def __init__(self, lock_path: Path) -> None:
+        self.lock_path = lock_path
+        self._rlock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._rlock:
+            if self._depth == 0:
+                self._fd = self._acquire_file_lock()
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._fd is not None:
+                    fd, self._fd = self._fd, None
+                    with contextlib.suppress(OSError):
+                        fcntl.flock(fd, fcntl.LOCK_UN)
+                    os.close(fd)
+
+    def _acquire_file_lock(self) -> int | None:
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.lock_path, flags, PRIVATE_MODE)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ELOOP):
+                return None
+            raise
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd

@@ -1,0 +1,289 @@
+"""`_index.json`: the summary list of one store folder, read, patched and rebuilt safely.
+
+One `SessionIndex` exists per folder in a process (`index_for`), so every thread shares its lock
+and its cache. The cache is what makes a save cost what the format costs: the parsed rows are kept
+with the (inode, size, mtime) of the file they came from, and reused while the file on disk is
+still that file. Any other writer replaces the file (a new inode), which invalidates the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from api import jsonio
+from api.atomic import StoreLock, atomic_write, is_temp_name, sweep_stale_temps
+from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
+from api.rowtable import RowTable
+
+INDEX_NAME = "_index.json"
+LOCK_NAME = "_index.lock"
+SUFFIX = ".json"
+
+FileSig = tuple[int, int, int]
+
+
+def file_sig(st: os.stat_result) -> FileSig:
+    """What tells one version of a file from another without reading it."""
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def session_id_of(name: str) -> str | None:
+    """The session id a directory entry holds, or None for anything that is not a session file."""
+    if not name.endswith(SUFFIX) or name.startswith("_") or is_temp_name(name):
+        return None
+    sid = name[: -len(SUFFIX)]
+    return sid if is_safe_id(sid) else None
+
+
+class CorruptSession(ValueError):
+    """A session file that exists but is not a usable session (not JSON, not an object, ...)."""
+
+
+def read_session_file(path: Path) -> tuple[Record, bytes, FileSig]:
+    """Parse one session file; symlinks are refused so the store never reads outside itself.
+
+    Raises FileNotFoundError when it is gone, CorruptSession when it is unusable.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise CorruptSession(f"{path.name}: cannot be opened ({exc.strerror})") from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise CorruptSession(f"{path.name}: not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read()
+    finally:
+        os.close(fd)
+    if not data.strip():
+        raise CorruptSession(f"{path.name}: empty file")
+    try:
+        record = jsonio.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise CorruptSession(f"{path.name}: not valid JSON") from exc
+    if not isinstance(record, dict):
+        raise CorruptSession(f"{path.name}: not a JSON object")
+    return record, data, file_sig(st)
+
+
+@dataclass
+class _Scanned:
+    sig: FileSig
+    row: Row | None  # None: the file is not a valid session (kept so it is not re-read)
+
+
+class SessionIndex:
+    """The index of one folder. All writes happen under `lock`; reads never wait for it."""
+
+    def __init__(self, directory: Path, index_path: Path) -> None:
+        self.directory = directory
+        self.index_path = index_path
+        self.lock = StoreLock(directory / LOCK_NAME)
+        self._cache_lock = threading.Lock()
+        self._table: RowTable | None = None
+        self._table_sig: FileSig | None = None
+        # Rows of files the index does not list (written by a tool that skipped the index),
+        # remembered by file version so `rows()` reads each such file once.
+        self._orphans: dict[str, _Scanned] = {}
+
+    # ── reading ─────────────────────────────────────────────────────────────
+
+    def _load(self) -> RowTable | None:
+        """The index file as it is now, or None if it is missing or unusable."""
+        try:
+            st = os.stat(self.index_path)
+        except OSError:
+            return None
+        sig = file_sig(st)
+        with self._cache_lock:
+            if self._table is not None and sig == self._table_sig:
+                return self._table
+        try:
+            # read_text (not os.read) so the read has one seam tests can break on purpose.
+            raw = jsonio.loads(self.index_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            return None
+        if not isinstance(raw, list):
+            return None
+        table = RowTable(_clean_rows(raw))
+        self._set_cache(table, sig)
+        return table
+
+    def _names(self) -> set[str]:
+        """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
+        file names then finds ghosts and unlisted files at C speed (it runs on every save)."""
+        return set(os.listdir(self.directory))
+
+    def rows(self) -> list[Row]:
+        """Every session's row, newest first: the index, less ghosts, plus unlisted files.
+
+        Returns a new list (the caller may sort or filter it). A missing or corrupt index is
+        rebuilt, and written back only when the folder can be written.
+        """
+        table = self._load()
+        if table is None:
+            return list(self.rebuild())
+        names = self._names()
+        result = list(table.rows)
+        ghosts = table.by_name.keys() - names
+        if ghosts:
+            gone = {table.by_name[name]["session_id"] for name in ghosts}
+            result = [row for row in result if row["session_id"] not in gone]
+        missing = _session_ids(names - table.by_name.keys())
+        if missing:
+            result.extend(self._orphan_rows(missing))
+            result.sort(key=updated_key)
+        return result
+
+    def _orphan_rows(self, sids: Iterable[str]) -> list[Row]:
+        with self._cache_lock:
+            known = dict(self._orphans)
+        fresh: dict[str, _Scanned] = {}
+        for sid in sids:
+            scanned = self._scan_one(sid, known.get(sid))
+            if scanned is not None:
+                fresh[sid] = scanned
+        with self._cache_lock:
+            self._orphans = fresh
+        return [s.row for s in fresh.values() if s.row is not None]
+
+    def _scan_one(self, sid: str, previous: _Scanned | None) -> _Scanned | None:
+        path = self.directory / f"{sid}{SUFFIX}"
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        sig = file_sig(st)
+        if previous is not None and previous.sig == sig:
+            return previous
+        try:
+            record, _, sig = read_session_file(path)
+        except (OSError, CorruptSession):
+            return _Scanned(sig, None)
+        if record.get("session_id") != sid:
+            # A file whose id disagrees with its name cannot be loaded or saved as either.
+            return _Scanned(sig, None)
+        return _Scanned(sig, row_from_record(record))
+
+    # ── writing ─────────────────────────────────────────────────────────────
+
+    def patch(self, records: list[Record]) -> None:
+        """Put these sessions' rows into the index, keeping every other row as it is.
+
+        Also drops rows whose file is gone and adds files that have no row. A missing or
+        unusable index falls back to a full rebuild, whose slow scan runs outside the lock.
+        """
+        with self.lock.hold():
+            table = self._load()
+            if table is not None:
+                self._write(self._patched(table, records))
+                return
+        self.rebuild(records)
+
+    def _patched(self, cached: RowTable, records: list[Record]) -> RowTable:
+        """A copy of the table with these records patched in; each moves with a binary search,
+        so a save at 100,000 sessions costs little more than writing the file."""
+        names = self._names()
+        table = cached.copy()
+        table.drop(table.by_name.keys() - names)
+        for record in records:
+            sid = record.get("session_id")
+            if is_safe_id(sid) and f"{sid}{SUFFIX}" in names:
+                table.put(row_from_record(record, base=table.by_name.get(f"{sid}{SUFFIX}")))
+        for row in self._orphan_rows(_session_ids(names - table.by_name.keys())):
+            table.put(row)
+        return table
+
+    def rebuild(self, records: Iterable[Record] = ()) -> list[Row]:
+        """Rebuild the index from the session files, then lay `records` over it.
+
+        The read of every file happens first, without the lock; under the lock only the files
+        that changed meanwhile are read again, so a save that raced the scan is not undone.
+        """
+        sweep_stale_temps(self.directory)
+        first = self._scan_all({})
+        with self.lock.hold():
+            scanned = self._scan_all(first)
+            by_id = {sid: s.row for sid, s in scanned.items() if s.row is not None}
+            for record in records:
+                sid = record.get("session_id")
+                if isinstance(sid, str) and sid in by_id:
+                    by_id[sid] = row_from_record(record, base=by_id[sid])
+            table = RowTable(sorted(by_id.values(), key=updated_key))
+            with contextlib.suppress(OSError):  # a read-only store still lists
+                self._write(table)
+        return table.rows
+
+    def _scan_all(self, previous: dict[str, _Scanned]) -> dict[str, _Scanned]:
+        try:
+            sids = _session_ids(self._names())
+        except OSError:
+            return {}
+        result: dict[str, _Scanned] = {}
+        for sid in sids:
+            scanned = self._scan_one(sid, previous.get(sid))
+            if scanned is not None:
+                result[sid] = scanned
+        return result
+
+    def _write(self, table: RowTable) -> None:
+        st = atomic_write(self.index_path, table.to_json())
+        self._set_cache(table, file_sig(st))
+
+    def _set_cache(self, table: RowTable, sig: FileSig) -> None:
+        with self._cache_lock:
+            self._table, self._table_sig = table, sig
+            self._orphans = {}
+
+
+def _session_ids(names: Iterable[str]) -> set[str]:
+    return {sid for name in names if (sid := session_id_of(name)) is not None}
+
+
+def _clean_rows(raw: list[object]) -> list[Row]:
+    """Rows from disk made trustworthy: bad rows dropped, one row per id, newest first."""
+    rows: list[Row] = []
+    seen: set[str] = set()
+    needs_sort = False
+    last = float("inf")
+    for item in raw:
+        row = sanitize_row(item)
+        if row is None:
+            continue
+        sid = row["session_id"]
+        if sid in seen:
+            continue  # the first is the newest in a sorted index
+        seen.add(sid)
+        stamp = row["updated_at"]
+        if stamp > last:
+            needs_sort = True
+        last = stamp
+        rows.append(row)
+    if needs_sort:
+        rows.sort(key=updated_key)
+    return rows
+
+
+_registry: dict[tuple[Path, Path], SessionIndex] = {}
+_registry_lock = threading.Lock()
+
+
+def index_for(directory: Path, index_path: Path | None = None) -> SessionIndex:
+    """The one `SessionIndex` of a folder in this process, so its threads share a lock."""
+    directory = Path(directory)
+    index_path = Path(index_path) if index_path is not None else directory / INDEX_NAME
+    key = (directory.absolute(), index_path.absolute())
+    with _registry_lock:
+        index = _registry.get(key)
+        if index is None:
+            index = _registry[key] = SessionIndex(directory, index_path)
+        return index

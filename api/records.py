@@ -1,0 +1,194 @@
+"""What a session record and an index row look like, and how to trust them.
+
+Everything here is pure (no I/O): session ids, the compact index row derived from a session
+record, and the coercion that makes rows written by any tool safe to sort and display.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Record = dict[str, Any]
+Row = dict[str, Any]
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+#: The keys every index row carries, in the order Hermes WebUI writes them.
+ROW_KEYS: tuple[str, ...] = (
+    "session_id",
+    "title",
+    "workspace",
+    "model",
+    "model_provider",
+    "message_count",
+    "created_at",
+    "updated_at",
+    "last_message_at",
+    "pinned",
+    "archived",
+    "project_id",
+    "profile",
+)
+
+#: Keys kept out of index rows: they are the bulk of a session, not its summary.
+BULKY_KEYS = frozenset(
+    {
+        "messages",
+        "tool_calls",
+        "context_messages",
+        "anchor_activity_scenes",
+        "anchor_scene_index",
+        "pending_attachments",
+        "composer_draft",
+    }
+)
+
+#: Metadata keys a new session starts with, in file order (metadata first, `messages` last).
+NEW_SESSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("title", "Untitled"),
+    ("workspace", None),
+    ("model", None),
+    ("model_provider", None),
+    ("created_at", None),
+    ("updated_at", None),
+    ("pinned", False),
+    ("archived", False),
+    ("project_id", None),
+    ("profile", None),
+)
+
+
+def is_safe_id(session_id: object) -> bool:
+    return isinstance(session_id, str) and _SAFE_ID.fullmatch(session_id) is not None
+
+
+def check_session_id(session_id: object) -> str:
+    """Return a usable id or raise `ValueError`: the id becomes a file name, so `../x` must not."""
+    if not is_safe_id(session_id):
+        raise ValueError(f"invalid session id {session_id!r}: use 1-128 of [A-Za-z0-9_-]")
+    return session_id  # type: ignore[return-value]
+
+
+def _number(value: object, default: float) -> float:
+    if type(value) is float and value == value and abs(value) != float("inf"):
+        return value
+    if isinstance(value, bool):
+        return default
+    if not isinstance(value, int | str):
+        return default
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return default
+    # NaN and infinities would make the index unsortable.
+    return number if number == number and abs(number) != float("inf") else default
+
+
+def _text(value: object) -> str:
+    if type(value) is str:
+        return value
+    return "" if value is None else str(value)
+
+
+def message_time(message: object) -> float | None:
+    """A message's timestamp (`timestamp` or Hermes' `_ts`), when it has a usable one."""
+    if not isinstance(message, dict):
+        return None
+    for key in ("timestamp", "_ts"):
+        value = message.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def last_message_at(messages: object, fallback: float) -> float:
+    """Time of the last non-tool message, else `fallback` (Hermes' definition)."""
+    if isinstance(messages, list):
+        for message in reversed(messages):
+            if isinstance(message, dict) and message.get("role") != "tool":
+                stamp = message_time(message)
+                if stamp is not None:
+                    return stamp
+    return fallback
+
+
+def row_from_record(record: Record, base: Row | None = None) -> Row:
+    """The index row for a session record.
+
+    `base` is the row already in the index: keys we do not derive (Hermes writes 55 a row) are
+    kept, and refreshed from the record where the record holds them, so they never go stale.
+    """
+    updated = _number(record.get("updated_at"), 0.0)
+    messages = record.get("messages")
+    if isinstance(messages, list):
+        count = len(messages)
+    else:
+        count = int(_number(record.get("message_count"), 0.0))
+    row: Row = {
+        "session_id": record.get("session_id"),
+        "title": _text(record.get("title")),
+        "workspace": _text(record.get("workspace")),
+        "model": _text(record.get("model")),
+        "model_provider": record.get("model_provider"),
+        "message_count": count,
+        "created_at": _number(record.get("created_at"), updated),
+        "updated_at": updated,
+        "last_message_at": last_message_at(messages, updated),
+        "pinned": bool(record.get("pinned")),
+        "archived": bool(record.get("archived")),
+        "project_id": _optional_text(record.get("project_id")),
+        "profile": record.get("profile"),
+    }
+    if base:
+        merged = dict(base)
+        for key in base.keys() - row.keys() - BULKY_KEYS:
+            if key in record:
+                merged[key] = record[key]
+        merged.update(row)
+        return merged
+    return row
+
+
+def _optional_text(value: object) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    return str(value)
+
+
+def sanitize_row(row: object) -> Row | None:
+    """Make a row from another tool safe to sort and show, or `None` if it cannot be trusted.
+
+    Only wrong-typed fields are replaced, so a well-formed row comes back as the same object
+    with every key it had.
+    """
+    if not isinstance(row, dict) or not is_safe_id(row.get("session_id")):
+        return None
+    updated = row.get("updated_at")
+    fixes: Row = {}
+    if type(updated) is not float:
+        updated = _number(updated, 0.0)
+        fixes["updated_at"] = updated
+    for key in ("created_at", "last_message_at"):
+        if type(row.get(key)) is not float:
+            fixes[key] = _number(row.get(key), updated)
+    for key in ("title", "workspace", "model"):
+        if type(row.get(key)) is not str:
+            fixes[key] = _text(row.get(key))
+    count = row.get("message_count")
+    if type(count) is not int:
+        fixes["message_count"] = max(0, int(_number(count, 0.0)))
+    for key in ("pinned", "archived"):
+        if type(row.get(key)) is not bool:
+            fixes[key] = bool(row.get(key))
+    project = row.get("project_id")
+    if project is not None and type(project) is not str:
+        fixes["project_id"] = str(project)
+    if fixes:
+        row = {**row, **fixes}
+    return row  # type: ignore[return-value]
+
+
+def updated_key(row: Row) -> float:
+    """Sort key of the index: newest `updated_at` first (rows are sanitised, so a float)."""
+    return -row["updated_at"]  # type: ignore[no-any-return]

@@ -1,0 +1,88 @@
+"""A session store bound to one folder: the whole interface the UI uses.
+
+It wraps `Session` and the folder's `SessionIndex` so that callers never touch the module
+globals of `api.models`, and gives edits as locked read-modify-writes: the session is read
+fresh from disk under the store lock, changed, and saved, so an edit never overwrites what
+another program wrote a moment before.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from api.index import INDEX_NAME, FileSig, SessionIndex, file_sig, index_for
+from api.models import Session
+from api.records import Row, check_session_id
+
+#: Hermes WebUI trims titles to this length on rename; we do the same.
+MAX_TITLE = 80
+
+
+class SessionStore:
+    """One store folder. Every method that writes may raise `OSError` and then leaves the
+    disk as it was; all of them do blocking I/O and belong in a worker thread."""
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory).expanduser().absolute()
+        self.index_path = self.directory / INDEX_NAME
+
+    @property
+    def _index(self) -> SessionIndex:
+        return index_for(self.directory, self.index_path)
+
+    def exists(self) -> bool:
+        return self.directory.is_dir()
+
+    def list_rows(self) -> list[Row]:
+        """Every session's row (archived too), newest `updated_at` first. Rows are shared with
+        the index cache: treat them as read-only."""
+        return list(self._index.rows())
+
+    def rebuild(self) -> list[Row]:
+        """Rebuild `_index.json` from the session files."""
+        return self._index.rebuild()
+
+    def index_signature(self) -> FileSig | None:
+        """A cheap token that changes whenever `_index.json` is rewritten, for polling."""
+        try:
+            return file_sig(os.stat(self.index_path))
+        except OSError:
+            return None
+
+    def load(self, session_id: str) -> Session:
+        return Session.load(check_session_id(session_id), directory=self.directory)
+
+    def new_session(self, **fields: Any) -> Session:
+        """A session bound to this folder, not yet saved."""
+        session = Session(**fields)
+        object.__setattr__(session, "_directory", self.directory)
+        return session
+
+    def save(self, session: Session, *, touch: bool = True) -> Row:
+        if session._directory != self.directory:
+            object.__setattr__(session, "_directory", self.directory)
+        session.save(touch_updated_at=touch)
+        return session.compact()
+
+    def update(self, session_id: str, changes: dict[str, Any], *, touch: bool = True) -> Row:
+        """Set fields of one session on disk, keeping every other field as the file has it."""
+        with self._index.lock.hold():
+            session = self.load(session_id)
+            session.__dict__.update(changes)
+            session.save(touch_updated_at=touch)
+            return session.compact()
+
+    def rename(self, session_id: str, title: str) -> Row:
+        clean = " ".join(title.split())[:MAX_TITLE].strip()
+        if not clean:
+            raise ValueError("a title cannot be empty")
+        return self.update(session_id, {"title": clean, "manual_title": True})
+
+    def set_pinned(self, session_id: str, pinned: bool) -> Row:
+        return self.update(session_id, {"pinned": bool(pinned)})
+
+    def set_archived(self, session_id: str, archived: bool) -> Row:
+        # Archive keeps updated_at, so the list does not reorder under the user.
+        return self.update(session_id, {"archived": bool(archived)}, touch=False)
