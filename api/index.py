@@ -45,33 +45,37 @@ class CorruptSession(ValueError):
     """A session file that exists but is not a usable session (not JSON, not an object, ...)."""
 
 
-def read_session_file(path: Path) -> tuple[Record, bytes, FileSig]:
+def read_session_file(path: Path | str) -> tuple[Record, bytes, FileSig]:
     """Parse one session file; symlinks are refused so the store never reads outside itself.
 
-    Raises FileNotFoundError when it is gone, CorruptSession when it is unusable.
+    Raises FileNotFoundError when it is gone, CorruptSession when it is unusable. Plain `os`
+    calls on a str path: a full rebuild runs this once per file, and pathlib costs a third.
     """
+    name = os.path.basename(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise CorruptSession(f"{path.name}: cannot be opened ({exc.strerror})") from exc
+        raise CorruptSession(f"{name}: cannot be opened ({exc.strerror})") from exc
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise CorruptSession(f"{path.name}: not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read()
+            raise CorruptSession(f"{name}: not a regular file")
+        chunks = [os.read(fd, st.st_size + 1)]
+        while chunks[-1]:  # the file grew while we read: keep going until EOF
+            chunks.append(os.read(fd, 1 << 20))
     finally:
         os.close(fd)
+    data = b"".join(chunks)
     if not data.strip():
-        raise CorruptSession(f"{path.name}: empty file")
+        raise CorruptSession(f"{name}: empty file")
     try:
         record = jsonio.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise CorruptSession(f"{path.name}: not valid JSON") from exc
+        raise CorruptSession(f"{name}: not valid JSON") from exc
     if not isinstance(record, dict):
-        raise CorruptSession(f"{path.name}: not a JSON object")
+        raise CorruptSession(f"{name}: not a JSON object")
     return record, data, file_sig(st)
 
 
@@ -157,16 +161,17 @@ class SessionIndex:
         return [s.row for s in fresh.values() if s.row is not None]
 
     def _scan_one(self, sid: str, previous: _Scanned | None) -> _Scanned | None:
-        path = self.directory / f"{sid}{SUFFIX}"
+        path = os.path.join(self.directory, sid + SUFFIX)
         try:
-            st = os.lstat(path)
+            sig = file_sig(os.lstat(path))
         except OSError:
             return None
-        sig = file_sig(st)
         if previous is not None and previous.sig == sig:
             return previous
         try:
             record, _, sig = read_session_file(path)
+        except FileNotFoundError:
+            return None
         except (OSError, CorruptSession):
             return _Scanned(sig, None)
         if record.get("session_id") != sid:
@@ -210,9 +215,13 @@ class SessionIndex:
         that changed meanwhile are read again, so a save that raced the scan is not undone.
         """
         sweep_stale_temps(self.directory)
-        first = self._scan_all({})
+        before = self._index_sig()
+        scanned = self._scan_all({})
         with self.lock.hold():
-            scanned = self._scan_all(first)
+            # Every locked save rewrites the index after its session file: if the index is as
+            # it was, no save ran meanwhile; otherwise re-read what changed.
+            if self._index_sig() != before:
+                scanned = self._scan_all(scanned)
             by_id = {sid: s.row for sid, s in scanned.items() if s.row is not None}
             for record in records:
                 sid = record.get("session_id")
@@ -234,6 +243,12 @@ class SessionIndex:
             if scanned is not None:
                 result[sid] = scanned
         return result
+
+    def _index_sig(self) -> FileSig | None:
+        try:
+            return file_sig(os.stat(self.index_path))
+        except OSError:
+            return None
 
     def _write(self, table: RowTable) -> None:
         st = atomic_write(self.index_path, table.to_json())

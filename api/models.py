@@ -83,7 +83,9 @@ class Session:
         object.__setattr__(self, "_base", None)
         now = time.time()
         messages = [] if messages is None else messages
-        record: Record = {"session_id": session_id or uuid.uuid4().hex[:12]}
+        record: Record = {
+            "session_id": uuid.uuid4().hex[:12] if session_id is None else session_id
+        }
         for key, default in NEW_SESSION_DEFAULTS:
             record[key] = fields.pop(key, default)
         record["title"] = title

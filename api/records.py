@@ -186,9 +186,9 @@ def sanitize_row(row: object) -> Row | None:
         fixes["project_id"] = str(project)
     if fixes:
         row = {**row, **fixes}
-    return row  # type: ignore[return-value]
+    return row
 
 
 def updated_key(row: Row) -> float:
     """Sort key of the index: newest `updated_at` first (rows are sanitised, so a float)."""
-    return -row["updated_at"]  # type: ignore[no-any-return]
+    return -row["updated_at"]

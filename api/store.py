@@ -9,6 +9,7 @@ another program wrote a moment before.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +67,22 @@ class SessionStore:
         session.save(touch_updated_at=touch)
         return session.compact()
 
-    def update(self, session_id: str, changes: dict[str, Any], *, touch: bool = True) -> Row:
-        """Set fields of one session on disk, keeping every other field as the file has it."""
+    def modify(
+        self, session_id: str, change: Callable[[Session], None], *, touch: bool = True
+    ) -> Row:
+        """Load, change and save one session under the store lock (threads and processes), so
+        no other locked writer can slip in between and nothing it wrote is overwritten."""
+        check_session_id(session_id)
         with self._index.lock.hold():
             session = self.load(session_id)
-            session.__dict__.update(changes)
+            change(session)
             session.save(touch_updated_at=touch)
             return session.compact()
+
+    def update(self, session_id: str, changes: dict[str, Any], *, touch: bool = True) -> Row:
+        """Set fields of one session on disk, keeping every other field as the file has it."""
+        return self.modify(session_id, lambda session: session.__dict__.update(changes),
+                           touch=touch)
 
     def rename(self, session_id: str, title: str) -> Row:
         clean = " ".join(title.split())[:MAX_TITLE].strip()

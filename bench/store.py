@@ -23,12 +23,15 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api import models  # noqa: E402
-from api.atomic import atomic_write  # noqa: E402
-from api.index import SessionIndex  # noqa: E402
-from api.models import Session  # noqa: E402
+from api import models
+from api.atomic import atomic_write
+from api.index import SessionIndex
+from api.models import Session
 
-WORDS = "fix auth flow refactor index cache deploy plan roadmap review test bug parser".split()
+WORDS = [
+    "fix", "auth", "flow", "refactor", "index", "cache", "deploy", "plan", "roadmap", "review",
+    "test", "bug", "parser",
+]
 
 
 def make_store(folder: Path, n: int, seed: int = 1) -> None:

@@ -1,0 +1,86 @@
+"""Threads and processes saving at once: afterwards every index row matches its file."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import threading
+from pathlib import Path
+
+from api.models import Session
+from api.store import SessionStore
+
+SHARED = 8  # sessions every writer edits, so the same session is saved from many places
+SAVES = 25
+
+
+def _writer(folder: str, name: str, start: threading.Event | None = None) -> None:
+    """Edit the shared sessions and create one of our own; top-level so `spawn` can import it."""
+    if start is not None:
+        start.wait(30)
+    store = SessionStore(folder)
+    for k in range(SAVES):
+
+        def edit(session: Session, k: int = k) -> None:
+            session.title = f"{name} edit {k}"
+            session.messages = [*session.messages, {"role": "user", "content": f"{name}-{k}"}]
+
+        store.modify(f"shared{k % SHARED}", edit)
+    store.save(store.new_session(session_id=f"own_{name}", title=f"own {name}"))
+
+
+def _check_index_matches_files(folder: Path) -> list[dict]:
+    rows = json.loads((folder / "_index.json").read_text())
+    files = {p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")
+             if not p.name.startswith("_")}
+    assert sorted(r["session_id"] for r in rows) == sorted(files)
+    for row in rows:
+        record = files[row["session_id"]]
+        assert row["title"] == record["title"], row["session_id"]
+        assert row["updated_at"] == record["updated_at"], row["session_id"]
+        assert row["message_count"] == len(record["messages"]), row["session_id"]
+    assert [r["updated_at"] for r in rows] == sorted((r["updated_at"] for r in rows), reverse=True)
+    return rows
+
+
+def test_16_threads_and_4_processes_lose_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    store = SessionStore(folder)
+    for i in range(SHARED):
+        store.save(store.new_session(session_id=f"shared{i}", title="start", messages=[]))
+
+    ctx = mp.get_context("spawn")
+    go = ctx.Event()
+    procs = [ctx.Process(target=_writer, args=(str(folder), f"proc{i}", go)) for i in range(4)]
+    for proc in procs:
+        proc.start()
+    thread_go = threading.Event()
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            _writer(str(folder), name, thread_go)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f"thread{i}",)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    go.set()
+    thread_go.set()
+    for thread in threads:
+        thread.join(120)
+    for proc in procs:
+        proc.join(120)
+
+    assert not errors, errors
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    rows = _check_index_matches_files(folder)
+    ids = {r["session_id"] for r in rows}
+    assert {f"own_thread{i}" for i in range(16)} <= ids
+    assert {f"own_proc{i}" for i in range(4)} <= ids
+    # Every save appended one message through a locked load-modify-save: none was lost.
+    total = sum(r["message_count"] for r in rows if r["session_id"].startswith("shared"))
+    assert total == 20 * SAVES
+    assert not [p for p in folder.iterdir() if ".tmp." in p.name]
