@@ -102,6 +102,24 @@ def message_time(message: object) -> float | None:
     return None
 
 
+def message_text(message: object) -> str:
+    """The searchable (and displayable) text of a message: a string, or a list of parts."""
+    if not isinstance(message, dict):
+        return ""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif isinstance(part, dict) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+        return "\n".join(parts)
+    return ""
+
+
 def last_message_at(messages: object, fallback: float) -> float:
     """Time of the last non-tool message, else `fallback` (Hermes' definition)."""
     if isinstance(messages, list):

@@ -1,0 +1,75 @@
+"""A session as a Markdown document: title, metadata, then every message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from api.models import Session
+from api.records import message_text, message_time
+
+_META = (
+    ("Session", "session_id"), ("Model", "model"), ("Provider", "model_provider"),
+    ("Workspace", "workspace"), ("Project", "project_id"), ("Created", "created_at"),
+    ("Updated", "updated_at"), ("Pinned", "pinned"), ("Archived", "archived"),
+)
+
+
+def _when(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            stamp = dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return str(value)
+        return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value)
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any backtick run inside `text`."""
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def session_markdown(session: Session) -> str:
+    record: dict[str, Any] = session.__dict__
+    title = str(record.get("title") or "Untitled").replace("\n", " ")
+    lines = [f"# {title}", ""]
+    for label, key in _META:
+        value = record.get(key)
+        if value is None or value == "":
+            continue
+        shown = _when(value) if key.endswith("_at") else str(value)
+        lines.append(f"- **{label}:** {shown}")
+    messages = record.get("messages")
+    messages = messages if isinstance(messages, list) else []
+    lines += [f"- **Messages:** {len(messages)}", ""]
+    for i, message in enumerate(messages, 1):
+        if not isinstance(message, dict):
+            continue
+        role = str(message.get("role") or "unknown")
+        stamp = message_time(message)
+        heading = f"## {i}. {role}" + (f" · {_when(stamp)}" if stamp is not None else "")
+        lines += [heading, ""]
+        text = message_text(message)
+        if role == "tool":
+            fence = _fence(text)
+            name = message.get("name")
+            lines += [f"Tool result{f' ({name})' if isinstance(name, str) else ''}:", "",
+                      fence, text, fence]
+        else:
+            lines.append(text)
+        calls = message.get("tool_calls")
+        if isinstance(calls, list):
+            for call in calls:
+                fn = call.get("function") if isinstance(call, dict) else None
+                if isinstance(fn, dict):
+                    args = str(fn.get("arguments", ""))
+                    fence = _fence(args)
+                    lines += ["", f"Tool call `{fn.get('name', '?')}`:", "", fence + "json",
+                              args, fence]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,276 @@
+"""Full-text search over what was said in every session, with SQLite FTS5.
+
+The index is a cache, never the truth: it lives under the user's cache folder (never inside the
+store, which Hermes WebUI owns), keyed by the store's path, and is rebuilt from scratch whenever it
+is unreadable or from another schema version. It is kept in step incrementally: a session file is
+re-read only when its (mtime, size) differ from what the cache saw.
+
+FTS5 from the standard `sqlite3` module needs no server and answers a query over 200,000 messages
+in milliseconds. Each message's rowid is `session_number << 20 | message_index`, so a changed
+session's rows are replaced with one rowid-range delete (FTS5 serves rowid ranges from its b-tree).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from api.index import CorruptSession, read_session_file, session_id_of
+from api.records import message_text, message_time
+
+SCHEMA_VERSION = "1"
+_SHIFT = 20  # up to 1,048,576 messages a session
+_MAX_TEXT = 64 * 1024  # per message: a pasted log should not bloat the cache
+#: Snippet markers: control characters, which no message text keeps (they are stripped).
+MARK_START, MARK_END = "\x02", "\x03"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching message. `snippet` holds the match between MARK_START and MARK_END."""
+
+    session_id: str
+    message_index: int
+    role: str
+    timestamp: float | None
+    snippet: str
+
+    def snippet_spans(self) -> tuple[str, list[tuple[int, int]]]:
+        """The snippet as plain text plus the (start, end) offsets of each match, for display."""
+        text: list[str] = []
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        start = 0
+        for part in re.split(f"([{MARK_START}{MARK_END}])", self.snippet):
+            if part == MARK_START:
+                start = pos
+            elif part == MARK_END:
+                spans.append((start, pos))
+            else:
+                text.append(part)
+                pos += len(part)
+        return "".join(text), spans
+
+
+@dataclass(frozen=True)
+class RefreshStats:
+    scanned: int
+    reindexed: int
+    removed: int
+
+
+def default_cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "session-browser"
+
+
+def fts_query(text: str) -> str:
+    """User words to an FTS5 query: every word must match, as a prefix, taken literally."""
+    words = [w for w in re.split(r"\s+", _CONTROL.sub(" ", text)) if w]
+    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+class SearchIndex:
+    def __init__(self, store_dir: Path, cache_root: Path | None = None) -> None:
+        self.store_dir = Path(store_dir).absolute()
+        root = default_cache_root() if cache_root is None else Path(cache_root)
+        key = hashlib.sha256(str(self.store_dir).encode("utf-8", "surrogateescape")).hexdigest()
+        self.path = root / f"{key[:24]}.sqlite3"
+
+    # ── the cache database ─────────────────────────────────────────────────
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """An open, current database; one that is corrupt or of another schema is replaced."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            conn = self._open_checked()
+        except sqlite3.DatabaseError:
+            self._discard()
+            conn = self._open_checked()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _open_checked(self) -> sqlite3.Connection:
+        fresh = not self.path.exists()
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            if fresh:
+                os.chmod(self.path, 0o600)  # it holds every transcript's text
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            version = self._meta(conn, "schema")
+            store = self._meta(conn, "store")
+            if version is None:
+                self._create(conn)
+            elif version != SCHEMA_VERSION or store != str(self.store_dir):
+                raise sqlite3.DatabaseError("search cache from another version or store")
+            else:
+                conn.execute("SELECT count(*) FROM files").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _meta(self, conn: sqlite3.Connection, key: str) -> str | None:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if tables == 0:
+                    return None
+            raise sqlite3.DatabaseError(str(exc)) from exc
+        return None if row is None else str(row[0])
+
+    def _create(self, conn: sqlite3.Connection) -> None:
+        conn.executescript(
+            """
+            BEGIN;
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE files (
+                num INTEGER PRIMARY KEY, session_id TEXT UNIQUE NOT NULL,
+                mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL
+            );
+            CREATE TABLE info (rowid INTEGER PRIMARY KEY, role TEXT, ts REAL);
+            CREATE VIRTUAL TABLE messages USING fts5(
+                content, tokenize = 'unicode61 remove_diacritics 2'
+            );
+            COMMIT;
+            """
+        )
+        conn.execute("INSERT INTO meta VALUES ('schema', ?), ('store', ?)",
+                     (SCHEMA_VERSION, str(self.store_dir)))
+
+    def _discard(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+
+    # ── keeping it in step ─────────────────────────────────────────────────
+
+    def refresh(self, progress: Progress | None = None) -> RefreshStats:
+        """Bring the cache in step with the store; only changed session files are read."""
+        on_disk: dict[str, tuple[int, int]] = {}
+        for entry in os.scandir(self.store_dir):
+            sid = session_id_of(entry.name)
+            if sid is None:
+                continue
+            with contextlib.suppress(OSError):
+                st = entry.stat(follow_symlinks=False)
+                on_disk[sid] = (st.st_mtime_ns, st.st_size)
+        with self._connect() as conn:
+            known = {sid: (num, m, s) for num, sid, m, s in
+                     conn.execute("SELECT num, session_id, mtime_ns, size FROM files")}
+            # Oldest first, so newer sessions get higher numbers and so higher rowids: the
+            # order results come in (see `search`).
+            changed = sorted((sid for sid, sig in on_disk.items()
+                              if sid not in known or known[sid][1:] != sig),
+                             key=lambda sid: on_disk[sid][0])
+            gone = [sid for sid in known if sid not in on_disk]
+            total = len(changed) + len(gone)
+            done = 0
+            for sid in gone:
+                self._drop(conn, known[sid][0])
+                conn.execute("DELETE FROM files WHERE num = ?", (known[sid][0],))
+                done += 1
+            if progress and total:
+                progress(done, total)
+            batch = 0
+            conn.execute("BEGIN")
+            try:
+                for sid in changed:
+                    self._reindex(conn, sid, known.get(sid, (None, 0, 0))[0], on_disk[sid])
+                    done += 1
+                    batch += 1
+                    if batch >= 200:  # commit in batches: progress shows, searches see results
+                        conn.execute("COMMIT")
+                        conn.execute("BEGIN")
+                        batch = 0
+                        if progress:
+                            progress(done, total)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            if progress and total:
+                progress(total, total)
+        return RefreshStats(scanned=len(on_disk), reindexed=len(changed), removed=len(gone))
+
+    def _drop(self, conn: sqlite3.Connection, num: int) -> None:
+        low, high = num << _SHIFT, (num + 1) << _SHIFT
+        conn.execute("DELETE FROM messages WHERE rowid >= ? AND rowid < ?", (low, high))
+        conn.execute("DELETE FROM info WHERE rowid >= ? AND rowid < ?", (low, high))
+
+    def _reindex(
+        self, conn: sqlite3.Connection, sid: str, num: int | None, sig: tuple[int, int]
+    ) -> None:
+        try:
+            record, _, _ = read_session_file(self.store_dir / f"{sid}.json")
+            messages = record.get("messages")
+        except (OSError, CorruptSession):
+            messages = None  # remembered with its signature, so it is not re-read each time
+        if num is None:
+            num = conn.execute(
+                "INSERT INTO files (session_id, mtime_ns, size) VALUES (?, ?, ?)", (sid, *sig)
+            ).lastrowid
+            assert num is not None
+        else:
+            self._drop(conn, num)
+            conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE num = ?", (*sig, num))
+        if not isinstance(messages, list):
+            return
+        base = num << _SHIFT
+        texts = []
+        infos = []
+        for i, message in enumerate(messages[: 1 << _SHIFT]):
+            text = _CONTROL.sub(" ", message_text(message)[:_MAX_TEXT])
+            if not text.strip():
+                continue
+            role = message.get("role") if isinstance(message, dict) else None
+            texts.append((base + i, text))
+            infos.append((base + i, role if isinstance(role, str) else "", message_time(message)))
+        conn.executemany("INSERT INTO messages (rowid, content) VALUES (?, ?)", texts)
+        conn.executemany("INSERT INTO info (rowid, role, ts) VALUES (?, ?, ?)", infos)
+
+    # ── asking it ──────────────────────────────────────────────────────────
+
+    def search(self, text: str, limit: int = 200) -> list[Hit]:
+        """Messages matching every word of `text`, most recently indexed sessions first.
+
+        Recency, not bm25 rank: ranking scores every match before the LIMIT applies (over 100 ms
+        for a common word at 200,000 messages), while rowid order stops at the LIMIT.
+        """
+        query = fts_query(text)
+        if not query:
+            return []
+        with self._connect() as conn:
+            rows = conn.execute(
+                f"""
+                SELECT messages.rowid, files.session_id, info.role, info.ts,
+                       snippet(messages, 0, '{MARK_START}', '{MARK_END}', '…', 16)
+                FROM messages
+                JOIN files ON files.num = (messages.rowid >> {_SHIFT})
+                LEFT JOIN info ON info.rowid = messages.rowid
+                WHERE messages MATCH ?
+                ORDER BY messages.rowid DESC
+                LIMIT ?
+                """,
+                (query, limit),
+            ).fetchall()
+        return [
+            Hit(session_id=sid, message_index=rowid & ((1 << _SHIFT) - 1), role=role or "",
+                timestamp=ts, snippet=snippet)
+            for rowid, sid, role, ts, snippet in rows
+        ]
