@@ -9,6 +9,7 @@ still that file. Any other writer replaces the file (a new inode), which invalid
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import threading
@@ -131,8 +132,11 @@ class SessionIndex:
         """Every session's row, newest first: the index, less ghosts, plus unlisted files.
 
         Returns a new list (the caller may sort or filter it). A missing or corrupt index is
-        rebuilt, and written back only when the folder can be written.
+        rebuilt, and written back only when the folder can be written. A store folder that is
+        gone raises FileNotFoundError: an empty list would hide that from the user.
         """
+        if not os.path.isdir(self.directory):
+            raise FileNotFoundError(errno.ENOENT, "the store folder is gone", str(self.directory))
         table = self._load()
         if table is None:
             return list(self.rebuild())

@@ -52,6 +52,17 @@ class SessionStore:
         except OSError:
             return None
 
+    def change_token(self) -> tuple[FileSig | None, int | None]:
+        """Changes whenever a session is added, removed or saved by anyone: the index's version
+        (Hermes and we rewrite it on every save) and the folder's mtime (a file created,
+        renamed or deleted by a tool that skips the index). Two stats: cheap enough to poll
+        twice a second, and unlike inotify it works on network filesystems too."""
+        try:
+            folder: int | None = os.stat(self.directory).st_mtime_ns
+        except OSError:
+            folder = None
+        return self.index_signature(), folder
+
     def load(self, session_id: str) -> Session:
         return Session.load(check_session_id(session_id), directory=self.directory)
 

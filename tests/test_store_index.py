@@ -197,3 +197,14 @@ def test_index_is_compact_json_sorted_newest_first(store_dir: Path) -> None:
     text = (store_dir / "_index.json").read_text()
     assert "\n" not in text and ", " not in text
     assert [r["updated_at"] for r in json.loads(text)] == [50.0, 20.0, 5.0]
+
+
+def test_a_store_that_vanishes_says_so(store_dir: Path) -> None:
+    Session(session_id="abc", title="T").save()
+    for path in store_dir.iterdir():
+        path.unlink()
+    store_dir.rmdir()
+    with pytest.raises(FileNotFoundError, match="store folder is gone"):
+        models.all_sessions()
+    with pytest.raises(FileNotFoundError):
+        Session(session_id="abc", title="T").save()

@@ -210,3 +210,20 @@ def test_store_sessions_never_touch_module_globals(store: SessionStore, tmp_path
     assert store.list_rows() == []
     assert not (store.directory / "abc.json").exists()
     assert "abc" not in models.SESSIONS
+
+
+def test_change_token_moves_on_any_change_by_anyone(store: SessionStore) -> None:
+    tokens = [store.change_token()]
+    store.save(store.new_session(session_id="abc", title="T"))
+    tokens.append(store.change_token())
+    store.rename("abc", "U")
+    tokens.append(store.change_token())
+    other = store.directory / "from_hermes.json"
+    tmp = store.directory / "x.tmp"
+    tmp.write_text(json.dumps({"session_id": "from_hermes"}))
+    os.utime(store.directory, ns=(0, 0))  # so the rename below must move the folder's mtime
+    tokens.append(store.change_token())
+    os.replace(tmp, other)
+    tokens.append(store.change_token())
+    assert len(set(tokens)) == len(tokens)
+    assert store.change_token() == tokens[-1]
