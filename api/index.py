@@ -18,13 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api import jsonio
-from api.atomic import StoreLock, atomic_write, is_temp_name, sweep_stale_temps
+from api.atomic import PRIVATE_MODE, StoreLock, atomic_write, is_temp_name, sweep_stale_temps
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
 SUFFIX = ".json"
+#: "_saving.<sid>" exists while a save of <sid> is between writing its file and the index. One
+#: left behind (the saver was killed) tells the next reader which rows to re-read from disk: the
+#: cheap alternative to comparing every file's mtime with the index's.
+SAVING_PREFIX = "_saving."
 
 FileSig = tuple[int, int, int]
 
@@ -147,10 +151,24 @@ class SessionIndex:
             gone = {table.by_name[name]["session_id"] for name in ghosts}
             result = [row for row in result if row["session_id"] not in gone]
         missing = _session_ids(names - table.by_name.keys())
-        if missing:
+        pending = _pending(names) - missing
+        if pending:
+            fresh = {row["session_id"]: row for row in self._read_rows(pending)}
+            result = [{**row, **fresh[row["session_id"]]} if row["session_id"] in fresh else row
+                      for row in result]
+        if missing or pending:
             result.extend(self._orphan_rows(missing))
             result.sort(key=updated_key)
         return result
+
+    def _read_rows(self, sids: Iterable[str]) -> list[Row]:
+        """Fresh rows of these sessions, read from their files (unreadable ones left out)."""
+        rows = []
+        for sid in sids:
+            scanned = self._scan_one(sid, None)
+            if scanned is not None and scanned.row is not None:
+                rows.append(scanned.row)
+        return rows
 
     def _orphan_rows(self, sids: Iterable[str]) -> list[Row]:
         with self._cache_lock:
@@ -194,16 +212,21 @@ class SessionIndex:
         with self.lock.hold():
             table = self._load()
             if table is not None:
-                self._write(self._patched(table, records))
+                names = self._names()
+                self._write(self._patched(table, records, names))
+                self.clear_marks(_pending(names))
                 return
         self.rebuild(records)
 
-    def _patched(self, cached: RowTable, records: list[Record]) -> RowTable:
+    def _patched(self, cached: RowTable, records: list[Record], names: set[str]) -> RowTable:
         """A copy of the table with these records patched in; each moves with a binary search,
-        so a save at 100,000 sessions costs little more than writing the file."""
-        names = self._names()
+        so a save at 100,000 sessions costs little more than writing the file. Rows left stale
+        by a saver that was killed (its mark is still there) are re-read first."""
         table = cached.copy()
         table.drop(table.by_name.keys() - names)
+        saving = {r.get("session_id") for r in records}
+        for row in self._read_rows(_pending(names) - saving):
+            table.put({**table.by_name.get(f"{row['session_id']}{SUFFIX}", {}), **row})
         for record in records:
             sid = record.get("session_id")
             if is_safe_id(sid) and f"{sid}{SUFFIX}" in names:
@@ -226,6 +249,11 @@ class SessionIndex:
             # it was, no save ran meanwhile; otherwise re-read what changed.
             if self._index_sig() != before:
                 scanned = self._scan_all(scanned)
+            marks = _pending(self._names())
+            for sid in marks:  # a saver killed during the scan: its file may be newer
+                fresh = self._scan_one(sid, None)
+                if fresh is not None:
+                    scanned[sid] = fresh
             by_id = {sid: s.row for sid, s in scanned.items() if s.row is not None}
             for record in records:
                 sid = record.get("session_id")
@@ -234,6 +262,7 @@ class SessionIndex:
             table = RowTable(sorted(by_id.values(), key=updated_key))
             with contextlib.suppress(OSError):  # a read-only store still lists
                 self._write(table)
+                self.clear_marks(marks)
         return table.rows
 
     def _scan_all(self, previous: dict[str, _Scanned]) -> dict[str, _Scanned]:
@@ -247,6 +276,18 @@ class SessionIndex:
             if scanned is not None:
                 result[sid] = scanned
         return result
+
+    def mark_saving(self, sid: str) -> None:
+        """Note, before a session file is replaced, that its row is about to go stale."""
+        fd = os.open(os.path.join(self.directory, SAVING_PREFIX + sid),
+                     os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+                     PRIVATE_MODE)
+        os.close(fd)
+
+    def clear_marks(self, sids: Iterable[str]) -> None:
+        for sid in sids:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self.directory, SAVING_PREFIX + sid))
 
     def _index_sig(self) -> FileSig | None:
         try:
@@ -262,6 +303,12 @@ class SessionIndex:
         with self._cache_lock:
             self._table, self._table_sig = table, sig
             self._orphans = {}
+
+
+def _pending(names: Iterable[str]) -> set[str]:
+    """Sessions whose saver marked them and has not yet brought the index up to date."""
+    cut = len(SAVING_PREFIX)
+    return {n[cut:] for n in names if n.startswith(SAVING_PREFIX) and is_safe_id(n[cut:])}
 
 
 def _session_ids(names: Iterable[str]) -> set[str]:

@@ -208,3 +208,25 @@ def test_a_store_that_vanishes_says_so(store_dir: Path) -> None:
         models.all_sessions()
     with pytest.raises(FileNotFoundError):
         Session(session_id="abc", title="T").save()
+
+
+def test_row_left_stale_by_a_killed_saver_is_repaired(store_dir: Path) -> None:
+    """A saver killed between its file and the index leaves a mark; readers trust the file."""
+    Session(session_id="abc", title="Old").save()
+    Session(session_id="other", title="Other").save()
+    import api.index
+
+    index = api.index.index_for(store_dir, store_dir / "_index.json")
+    index.mark_saving("abc")  # what Session.save does first, then it "dies" after the file:
+    record = json.loads((store_dir / "abc.json").read_text())
+    record["title"] = "New"
+    (store_dir / "abc.json").write_text(json.dumps(record))
+    assert {r["session_id"]: r["title"] for r in models.all_sessions()} == {
+        "abc": "New", "other": "Other"
+    }
+    assert (store_dir / "_saving.abc").exists(), "a reader repairs in memory, writes nothing"
+    Session.load("other").save()
+    assert {r["session_id"]: r["title"] for r in _index(store_dir)} == {
+        "abc": "New", "other": "Other"
+    }
+    assert not (store_dir / "_saving.abc").exists()
