@@ -256,9 +256,9 @@ class SessionIndex:
                     scanned[sid] = fresh
             by_id = {sid: s.row for sid, s in scanned.items() if s.row is not None}
             for record in records:
-                sid = record.get("session_id")
-                if isinstance(sid, str) and sid in by_id:
-                    by_id[sid] = row_from_record(record, base=by_id[sid])
+                rid = record.get("session_id")
+                if isinstance(rid, str) and rid in by_id:
+                    by_id[rid] = row_from_record(record, base=by_id[rid])
             table = RowTable(sorted(by_id.values(), key=updated_key))
             with contextlib.suppress(OSError):  # a read-only store still lists
                 self._write(table)
