@@ -39,19 +39,20 @@ def is_temp_name(name: str) -> bool:
     return _TEMP_RE.match(name) is not None
 
 
-def _temp_path(path: Path) -> Path:
+def temp_path(path: Path) -> Path:
+    """A fresh name beside `path` that the sweep recognises (and removes once we are dead)."""
     token = f"{threading.get_ident():x}{time.monotonic_ns() & 0xFFFFFF:x}"
     return path.with_name(f"{path.name}.tmp.{os.getpid()}.{token}")
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> os.stat_result:
-    """Replace `path` with `data` all at once, or leave it untouched and raise `OSError`.
+def write_temp(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> tuple[Path, os.stat_result]:
+    """Write `data` to a new temp file beside `path` and fsync it; `commit` puts it in place.
 
-    A symlink at `path` is replaced by a regular file rather than written through, so a link
-    planted in the store can never make us write outside it. Returns the new file's stat, taken
-    before the rename: afterwards another writer may already have replaced it.
+    Split from the rename so a save can make both its files durable before either replaces
+    anything: if the second write fails, nothing on disk has changed. Returns the temp path and
+    its stat (inode, size and mtime survive the rename).
     """
-    tmp = _temp_path(path)
+    tmp = temp_path(path)
     # O_EXCL + O_NOFOLLOW: never reuse or follow whatever might already sit at the temp name.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(tmp, flags, mode)
@@ -65,11 +66,36 @@ def atomic_write(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> os.sta
             st = os.fstat(fd)
         finally:
             os.close(fd)
+    except BaseException:
+        discard(tmp)
+        raise
+    return tmp, st
+
+
+def commit(tmp: Path, path: Path) -> None:
+    """Rename a temp file from `write_temp` over `path` (a symlink there is replaced, never
+    followed), or remove it and raise."""
+    try:
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        discard(tmp)
         raise
+
+
+def discard(tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> os.stat_result:
+    """Replace `path` with `data` all at once, or leave it untouched and raise `OSError`.
+
+    A symlink at `path` is replaced by a regular file rather than written through, so a link
+    planted in the store can never make us write outside it. Returns the new file's stat, taken
+    before the rename: afterwards another writer may already have replaced it.
+    """
+    tmp, st = write_temp(path, data, mode=mode)
+    commit(tmp, path)
     return st
 
 

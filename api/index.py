@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api import jsonio
-from api.atomic import PRIVATE_MODE, StoreLock, atomic_write, is_temp_name, sweep_stale_temps
+from api.atomic import (
+    PRIVATE_MODE,
+    StoreLock,
+    atomic_write,
+    commit,
+    discard,
+    is_temp_name,
+    sweep_stale_temps,
+    temp_path,
+    write_temp,
+)
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
 
@@ -277,6 +287,64 @@ class SessionIndex:
                 result[sid] = scanned
         return result
 
+    def save_session(self, path: Path, data: bytes, record: Record) -> os.stat_result:
+        """Replace one session file and its index row as nearly together as POSIX allows.
+
+        Both new files are written and fsynced before either is renamed into place, so a full
+        disk or a read-only folder changes nothing. The mark covers the instant between the two
+        renames: if we die there, the next reader re-reads this session from its file.
+        """
+        sid = record["session_id"]
+        with self.lock.hold():
+            self.mark_saving(sid)
+            try:
+                tmp, st = write_temp(path, data)
+            except BaseException:
+                self.clear_marks([sid])
+                raise
+            try:
+                table = self._load()
+                if table is not None:
+                    names = self._names() | {path.name}
+                    patched = self._patched(table, [record], names)
+                    index_tmp, index_st = write_temp(self.index_path, patched.to_json())
+            except BaseException:
+                discard(tmp)
+                self.clear_marks([sid])
+                raise
+            had_file = os.path.lexists(path)
+            backup = _hard_link_backup(path) if had_file else None  # the old file, kept reachable
+            try:
+                try:
+                    commit(tmp, path)
+                except BaseException:
+                    if table is not None:
+                        discard(index_tmp)
+                    self.clear_marks([sid])
+                    raise
+                if table is None:  # no usable index: rebuild it, now that the file is in place
+                    self.rebuild([record])
+                    return st
+                try:
+                    commit(index_tmp, self.index_path)
+                except BaseException:
+                    # Put the old session file back, so the store is exactly as it was.
+                    if backup is not None:
+                        os.replace(backup, path)
+                        backup = None
+                    elif not had_file:
+                        os.unlink(path)
+                    else:  # no way back (no hard links): the mark makes readers trust the file
+                        raise
+                    self.clear_marks([sid])
+                    raise
+            finally:
+                if backup is not None:
+                    discard(backup)
+            self._set_cache(patched, file_sig(index_st))
+            self.clear_marks(_pending(names))
+            return st
+
     def mark_saving(self, sid: str) -> None:
         """Note, before a session file is replaced, that its row is about to go stale."""
         fd = os.open(os.path.join(self.directory, SAVING_PREFIX + sid),
@@ -303,6 +371,17 @@ class SessionIndex:
         with self._cache_lock:
             self._table, self._table_sig = table, sig
             self._orphans = {}
+
+
+def _hard_link_backup(path: Path) -> Path | None:
+    """A second name for the current file (no data copied), to restore it if the save cannot
+    finish. None when there is no file yet, or the filesystem has no hard links."""
+    backup = temp_path(path)
+    try:
+        os.link(path, backup, follow_symlinks=False)
+    except OSError:
+        return None
+    return backup
 
 
 def _pending(names: Iterable[str]) -> set[str]:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from api import jsonio
-from api.atomic import atomic_write
 from api.index import (
     INDEX_NAME,
     CorruptSession,
@@ -171,16 +170,8 @@ class Session:
             if isinstance(self.__dict__.get("messages"), list):
                 self.__dict__["message_count"] = len(self.__dict__["messages"])
             data = jsonio.dumps_session(self.__dict__)
-            index.mark_saving(self.session_id)
-            try:
-                st = atomic_write(path, data)
-            except BaseException:
-                index.clear_marks([self.session_id])  # the file is as it was: nothing to repair
-                raise
+            st = index.save_session(path, data, self.__dict__)
             object.__setattr__(self, "_base", (file_sig(st), data))
-            # Clears the mark once the row is on disk; if this fails, the mark stays and the
-            # next reader or saver repairs the row from the file.
-            index.patch([self.__dict__])
         if self._directory is None:
             with LOCK:
                 SESSIONS[self.session_id] = self
