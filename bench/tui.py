@@ -1,0 +1,212 @@
+"""Terminal app speed, measured on a real process in a pseudo-terminal (prints; asserts nothing).
+
+For each store size it builds a synthetic store, starts `python -m tui STORE` in a pty the way a
+terminal would (answering Textual's query for synchronized output, so every frame arrives framed
+by `ESC[?2026h ... ESC[?2026l` and its end can be timed exactly), and measures:
+
+  - first paint: the first complete frame (the UI is up; rows may still be loading);
+  - first frame showing the newest session (the figure the reach is about);
+  - cursor move: from writing `j` to the end of the frame that redraws it;
+  - rename keystroke: with the editor open, from writing a letter to the end of its frame.
+
+Reach (issue 4): newest session on screen at 100,000 sessions within 0.4 s of the same at 1
+session; a cursor move or a rename keystroke redrawn within 50 ms at 100,000.
+
+Run: python bench/tui.py [N ...]   (default: 1 100000)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+COLS, ROWS = 120, 35
+SYNC_QUERY = b"\x1b[?2026$p"
+SYNC_REPLY = b"\x1b[?2026;1$y"  # "mode 2026 supported": Textual then frames every update
+SYNC_END = b"\x1b[?2026l"
+STARTS = 3  # app starts per size (median reported)
+MOVES = 30  # cursor moves and keystrokes timed per start
+
+
+def build_store(folder: Path, n: int) -> tuple[str, str]:
+    """N small session files and their index, written directly with orjson (the store's own
+    save would take minutes at 100,000). Returns the titles of the two newest sessions."""
+    folder.mkdir(parents=True)
+    now = time.time()
+    rows = []
+    for i in range(n):
+        sid = f"{i:012x}"
+        updated = now - i * 31.0
+        title = f"NEWEST-SESSION-{n}" if i == 0 else f"Session {i} about the parser"
+        if i == 1:
+            title = f"SECOND-SESSION-{n}"
+        row = {
+            "session_id": sid, "title": title, "workspace": f"/home/dev/project{i % 7}",
+            "model": "anthropic/claude-sonnet-4.5", "model_provider": "anthropic",
+            "message_count": 2, "created_at": updated - 600, "updated_at": updated,
+            "last_message_at": updated, "pinned": False, "archived": False,
+            "project_id": None, "profile": "default",
+        }
+        rows.append(row)
+        record = {**row, "messages": [{"role": "user", "content": "hi"},
+                                      {"role": "assistant", "content": "hello"}]}
+        (folder / f"{sid}.json").write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2))
+    (folder / "_index.json").write_bytes(orjson.dumps(rows))
+    return rows[0]["title"], rows[1]["title"] if n > 1 else rows[0]["title"]
+
+
+class Terminal:
+    """The app in a pty; we play the terminal: read its output, type keys, time frames."""
+
+    def __init__(self, store: Path) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+        env.update(TERM="xterm-256color", COLORTERM="truecolor", COLUMNS=str(COLS),
+                   LINES=str(ROWS))
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", str(store)], cwd=ROOT, env=env,
+            stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+        )
+        os.close(slave)
+        self.fd = master
+        self.out = bytearray()
+        self.answered = False
+
+    def pump(self, timeout: float) -> bool:
+        """Read what is there within `timeout`; answer the sync query. False on no output."""
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.fd, 1 << 16)
+        except OSError:
+            return False
+        self.out += chunk
+        if not self.answered and SYNC_QUERY in self.out:
+            os.write(self.fd, SYNC_REPLY)
+            self.answered = True
+        return True
+
+    def wait_for(self, needle: bytes, start: int = 0, timeout: float = 30.0) -> float:
+        """Time (perf_counter) at which `needle` appeared after offset `start`, then the frame
+        holding it ended."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            at = self.out.find(needle, start)
+            if at >= 0:
+                end = self.out.find(SYNC_END, at)
+                if end >= 0 or not self.answered:
+                    return time.perf_counter()
+            if time.perf_counter() > deadline:
+                raise TimeoutError(needle)
+            self.pump(0.05)
+
+    def quiet(self, for_s: float = 0.3) -> None:
+        """Wait until the app has drawn nothing for `for_s` seconds (idle)."""
+        while self.pump(for_s):
+            pass
+
+    def key(self, data: bytes) -> float:
+        """Type `data`; return seconds until the end of the first frame drawn after it."""
+        self.quiet(0.08)
+        mark = len(self.out)
+        sent = time.perf_counter()
+        os.write(self.fd, data)
+        deadline = sent + 5
+        while self.out.find(SYNC_END, mark) < 0:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(data)
+            self.pump(0.05)
+        return time.perf_counter() - sent
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.fd, b"\x11")  # ctrl+q
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        os.close(self.fd)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
+def run(store: Path, newest: str, second: str, interact: bool) -> dict[str, float | list[float]]:
+    term = Terminal(store)
+    try:
+        first_paint = term.wait_for(SYNC_END) - term.started
+        newest_frame = term.wait_for(newest.encode()) - term.started
+        result: dict[str, float | list[float]] = {"paint": first_paint, "newest": newest_frame}
+        if interact:
+            term.quiet(0.5)
+            moves = []
+            for i in range(MOVES):
+                moves.append(term.key(b"j" if i % 2 == 0 else b"k"))
+            result["move"] = moves
+            term.key(b"r")  # open the editor on the newest session
+            term.quiet(0.3)
+            keys = [term.key(bytes([ord("a") + i % 26])) for i in range(MOVES)]
+            result["type"] = keys
+            term.key(b"\x1b")  # Esc: cancel, nothing is written
+        return result
+    finally:
+        term.close()
+
+
+def main(sizes: list[int]) -> None:
+    print(f"session-browser TUI bench: {COLS}x{ROWS} pty, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs; {STARTS} starts per size, {MOVES} keys per start")
+    firsts: dict[int, float] = {}
+    for n in sizes:
+        tmp = Path(tempfile.mkdtemp(prefix="sb-tui-bench-"))
+        try:
+            t0 = time.perf_counter()
+            newest, second = build_store(tmp / "sessions", n)
+            print(f"\n== {n:,} sessions (store built in {time.perf_counter() - t0:.1f} s)")
+            interact = n >= 2  # one session: the cursor has nowhere to go
+            runs = [run(tmp / "sessions", newest, second, interact) for _ in range(STARTS)]
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        paint = statistics.median(r["paint"] for r in runs)  # type: ignore[misc]
+        first = statistics.median(r["newest"] for r in runs)  # type: ignore[misc]
+        firsts[n] = first
+        print(f"first paint (UI up)             {ms(paint)}   (median of {STARTS} starts)")
+        each = ", ".join(f"{r['newest'] * 1000:.0f}" for r in runs)  # type: ignore[operator]
+        print(f"first frame with newest session {ms(first)}   (runs: {each} ms)")
+        if not interact:
+            continue
+        moves = sorted(x for r in runs for x in r["move"])  # type: ignore[union-attr]
+        keys = sorted(x for r in runs for x in r["type"])  # type: ignore[union-attr]
+        print(f"cursor move redraw    p50 {ms(statistics.median(moves))}  "
+              f"p90 {ms(moves[int(len(moves) * 0.9) - 1])}  max {ms(moves[-1])}")
+        print(f"rename keystroke      p50 {ms(statistics.median(keys))}  "
+              f"p90 {ms(keys[int(len(keys) * 0.9) - 1])}  max {ms(keys[-1])}")
+    if len(firsts) > 1:
+        small, large = min(firsts), max(firsts)
+        print(f"\nnewest session on screen: {large:,} vs {small:,} sessions: "
+              f"+{(firsts[large] - firsts[small]) * 1000:.0f} ms   (reach: within +400 ms)")
+        print("cursor move / rename keystroke reach: < 50 ms at the largest size")
+
+
+if __name__ == "__main__":
+    main([int(arg) for arg in sys.argv[1:]] or [1, 100_000])

@@ -1,0 +1,94 @@
+"""Fixtures for the terminal app's tests, and a runner for `async def` tests (the project does
+not depend on pytest-asyncio). Shared builders live in `tui_helpers` (a unique module name, so
+it never clashes with the top-level tests' conftest)."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import inspect
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# `tui_helpers` sits beside this file; make it importable whatever pytest's import mode.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tui_helpers import FIXTURES, build_store
+
+from api.store import SessionStore
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run `async def` tests on a fresh event loop (as pytest-asyncio would)."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+    asyncio.run(pyfuncitem.obj(**kwargs))
+    return True
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SessionStore:
+    """A store of nine sessions with fixed times (see SESSIONS)."""
+    return build_store(tmp_path / "sessions")
+
+
+@pytest.fixture
+def hermes_store(tmp_path: Path) -> SessionStore:
+    """The store Hermes WebUI itself wrote, copied (the original is read-only shared data)."""
+    if not FIXTURES.is_dir():
+        pytest.skip("shared Hermes fixture not available")
+    target = tmp_path / "hermes" / "sessions"
+    shutil.copytree(FIXTURES / "sessions", target)
+    for path in [target, *target.iterdir()]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    return SessionStore(target)
+
+
+@pytest.fixture
+def read_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """Make a store folder read-only: for real (chmod 0o500) wherever the kernel enforces it,
+    and faithfully simulated where it does not. Root (or a process with CAP_DAC_OVERRIDE)
+    ignores directory permissions, which a probe file detects; then the OS call every store
+    write starts with, `os.open(..., O_CREAT)` of a new file in that folder, raises EACCES
+    exactly as the kernel does for everyone else. Either way the store meets a real
+    PermissionError from the same call. (To run the real path as root, drop the capability:
+    `setpriv --inh-caps=-dac_override,-fowner --bounding-set=-dac_override,-fowner ...`.)"""
+    changed: list[Path] = []
+
+    def apply(folder: Path) -> None:
+        folder.chmod(0o500)
+        changed.append(folder)
+        probe = folder / ".write-probe"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except PermissionError:
+            return  # the kernel enforces it: the real thing
+        os.close(fd)
+        os.unlink(probe)
+        real_open = os.open
+        blocked = str(folder)
+
+        def guarded_open(path: Any, flags: int, *args: Any, **kw: Any) -> int:
+            target = os.fspath(path)
+            if (
+                flags & os.O_CREAT
+                and os.path.dirname(os.path.abspath(target)) == blocked
+                and not os.path.exists(target)
+            ):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), target)
+            return real_open(path, flags, *args, **kw)
+
+        monkeypatch.setattr(os, "open", guarded_open)
+
+    yield apply
+    for folder in changed:
+        folder.chmod(0o700)

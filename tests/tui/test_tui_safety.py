@@ -1,0 +1,248 @@
+"""Bad input never reaches the screen as a traceback, markup or a terminal control sequence;
+failed saves put the row back and say why; loading never blocks the first frame."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tui_helpers import (
+    build_store,
+    cursor_id,
+    lines,
+    loaded,
+    make_app,
+    notifications,
+    read_record,
+    screen_text,
+    settled,
+    shown_ids,
+)
+
+from api.store import SessionStore
+
+
+def snapshot_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "_index.lock"}
+
+
+async def test_markup_in_titles_is_literal_text(store: SessionStore) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(150, 20)) as pilot:
+        await loaded(pilot)
+        row = app.rows.index_of("aaaa00000004")
+        assert row is not None
+        line = lines(app)[row + 1]
+        assert "[b]not bold[/b] and [@click=app.quit]not a link[/]" in line
+        # No segment carries a style link or an action: the text is inert.
+        strip = app.session_list.render_line(row + 1)
+        assert all(not (seg.style and (seg.style.link or seg.style.meta)) for seg in strip)
+        # Clicking the "link" only moves the cursor; the app keeps running.
+        await pilot.click("#sessions", offset=(40, row + 1))
+        await pilot.pause()
+        assert app.is_running and cursor_id(app) == "aaaa00000004"
+        # The rename editor shows the same literal text and saves it unchanged.
+        await pilot.press("r")
+        assert app.editor.value == "[b]not bold[/b] and [@click=app.quit]not a link[/]"
+        await pilot.press("end", *" [i]x[/i]", "enter")
+        await settled(pilot)
+        title = read_record(store, "aaaa00000004")["title"]
+        assert title == "[b]not bold[/b] and [@click=app.quit]not a link[/] [i]x[/i]"
+        assert app.is_running
+
+
+async def test_escape_sequences_render_inert(store: SessionStore) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        index = app.rows.index_of("aaaa00000008")
+        assert index is not None
+        strip = app.session_list.render_line(index + 1)
+        text = "".join(segment.text for segment in strip)
+        assert "\x1b" not in text and "\x07" not in text
+        assert "Escape ␛[2J␛]52;c;aGk=␇ stays inert" in text
+        # Nothing on the whole screen holds a control character.
+        assert not any(ord(c) < 32 and c != "\n" for c in screen_text(app))
+
+
+async def test_read_only_store_puts_row_back_and_says_why(
+    store: SessionStore, read_only: Callable[[Path], None]
+) -> None:
+    before = snapshot_files(store.directory)
+    app = make_app(store)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await loaded(pilot)
+        read_only(store.directory)
+        await pilot.press("j")  # "Fix the login redirect loop", unpinned
+        await pilot.press("p")
+        await settled(pilot)
+        assert shown_ids(app)[:2] == ["aaaa00000002", "aaaa00000001"]  # put back
+        assert app.rows.get("aaaa00000001")["pinned"] is False  # type: ignore[index]
+        assert cursor_id(app) == "aaaa00000001"
+        messages = notifications(app)
+        assert any("Could not pin" in m and "read-only" in m for m in messages), messages
+        # A rename fails the same way and is put back too; the app keeps working.
+        await pilot.press("r", *"new", "enter")
+        await settled(pilot)
+        assert app.rows.get("aaaa00000001")["title"] == "Fix the login redirect loop"  # type: ignore[index]
+        assert "Fix the login redirect loop" in lines(app)[2]
+        assert len([m for m in notifications(app) if "read-only" in m]) == 2
+        assert app.is_running
+    assert snapshot_files(store.directory) == before  # nothing on disk changed
+
+
+async def test_file_deleted_meanwhile(store: SessionStore) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "j")
+        os.unlink(store.directory / "aaaa00000003.json")
+        await pilot.press("a")
+        await settled(pilot)
+        assert "aaaa00000003" in shown_ids(app)  # put back as it was
+        assert any("deleted" in m for m in notifications(app))
+        assert not (store.directory / "aaaa00000003.json").exists()  # not resurrected
+
+
+async def test_a_failing_edit_does_not_undo_a_later_one(
+    store: SessionStore, monkeypatch: Any
+) -> None:
+    real = store.set_pinned
+
+    def flaky(sid: str, pinned: bool) -> dict[str, Any]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "set_pinned", flaky)
+    app = make_app(store)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "p", "r", *"kept", "enter")
+        await settled(pilot)
+        row = app.rows.get("aaaa00000001")
+        assert row is not None and (row["pinned"], row["title"]) == (False, "kept")
+        assert read_record(store, "aaaa00000001")["title"] == "kept"
+        assert any("No space left on device" in m for m in notifications(app))
+    monkeypatch.setattr(store, "set_pinned", real)
+
+
+async def test_corrupt_files_and_index(tmp_path: Path) -> None:
+    store = build_store(tmp_path / "sessions")
+    folder = store.directory
+    (folder / "_index.json").write_text("{not json")
+    (folder / "bbbb00000001.json").write_text("")
+    (folder / "bbbb00000002.json").write_text("[1, 2]")
+    (folder / "bbbb00000003.json").write_bytes(b"\xff\xfe garbage")
+    (folder / "bbbb00000004.json").write_text('{"session_id": "someone-else"}')
+    (folder / "bbbb00000005.json").write_text(
+        '{"session_id": "bbbb00000005", "title": 42, "updated_at": "soon", "pinned": "yes",'
+        ' "messages": "not a list", "model": null}'
+    )
+    app = make_app(store)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await loaded(pilot)
+        assert "bbbb00000005" in shown_ids(app)  # coerced, shown
+        assert len(app.rows) == 8
+        assert "Traceback" not in screen_text(app)
+        # Editing the coerced one works.
+        app.session_list.move_to(app.rows.index_of("bbbb00000005") or 0)
+        await pilot.press("r", *"fixed", "enter")
+        await settled(pilot)
+        assert read_record(store, "bbbb00000005")["title"] == "fixed"
+
+
+async def test_vanished_store(tmp_path: Path) -> None:
+    store = build_store(tmp_path / "sessions")
+    for path in store.directory.iterdir():
+        path.unlink()
+    store.directory.rmdir()
+    app = make_app(store)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await loaded_or_failed(pilot)
+        assert any("does not exist" in m for m in notifications(app))
+        assert "Could not read the store" in screen_text(app)
+        await pilot.press("j", "r", "p", "a", "A")  # nothing to act on: no crash
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_unreadable_store(tmp_path: Path, monkeypatch: Any) -> None:
+    store = build_store(tmp_path / "sessions")
+
+    def denied() -> list[dict[str, Any]]:
+        raise PermissionError(13, "Permission denied", str(store.directory))
+
+    monkeypatch.setattr(store, "list_rows", denied)
+    app = make_app(store)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await loaded_or_failed(pilot)
+        assert any("permission denied" in m for m in notifications(app))
+
+
+async def loaded_or_failed(pilot: Any) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_first_frame_does_not_wait_for_the_index(
+    store: SessionStore, monkeypatch: Any
+) -> None:
+    gate = threading.Event()
+    real = store.list_rows
+
+    def slow_rows() -> list[dict[str, Any]]:
+        assert gate.wait(10)
+        return real()
+
+    monkeypatch.setattr(store, "list_rows", slow_rows)
+    app = make_app(store)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        # The UI is up and responsive while the rows load.
+        assert "Loading sessions…" in screen_text(app)
+        assert "loading…" in screen_text(app)
+        await pilot.press("j", "question_mark")
+        await pilot.pause()
+        assert app.screen.id != "_default"
+        await pilot.press("escape")
+        gate.set()
+        await loaded(pilot)
+        assert shown_ids(app)[0] == "aaaa00000002"
+
+
+async def test_empty_store(tmp_path: Path) -> None:
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    app = make_app(SessionStore(folder))
+    async with app.run_test(size=(100, 20)) as pilot:
+        await loaded(pilot)
+        assert "No sessions in this store yet." in screen_text(app)
+        assert "0 sessions · 0 shown" in screen_text(app)
+        await pilot.press("r", "p", "a", "j", "end")
+        await pilot.pause()
+        assert not app.editor.is_open and app.is_running
+
+
+async def test_hermes_written_store(hermes_store: SessionStore) -> None:
+    app = make_app(hermes_store)
+    async with app.run_test(size=(150, 20)) as pilot:
+        await loaded(pilot)
+        assert app.rows.total == 5
+        text = screen_text(app)
+        assert "[b]not bold[/b] and [@click=app.quit]not a link[/]" in text
+        assert lines(app)[1].startswith("★")  # Hermes' pinned session first
+        sid = cursor_id(app)
+        assert sid is not None
+        before = read_record(hermes_store, sid)
+        await pilot.press("r", *"Renamed here", "enter")
+        await settled(pilot)
+        after = read_record(hermes_store, sid)
+        assert after["title"] == "Renamed here"
+        # Every field Hermes wrote is still there, in its order.
+        assert list(after) == list(before)
+        changed = ("title", "updated_at", "manual_title")
+        assert {k: v for k, v in after.items() if k not in changed} == {
+            k: v for k, v in before.items() if k not in changed
+        }

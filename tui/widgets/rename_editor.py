@@ -1,0 +1,97 @@
+"""The inline rename editor: a one-line `Input` laid over the title cell of the row.
+
+It opens holding the current title, all selected, so typing replaces it and arrow keys edit it.
+It does not save anything itself: it reports what the user chose (`Done`), and the app decides
+(an empty title is refused there, with a message, and the editor stays open).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region
+from textual.message import Message
+from textual.widgets import Input
+
+from tui.text import inert
+
+try:  # the store's limit, so the editor cannot hold more than a rename would keep
+    from api.store import MAX_TITLE
+except ImportError:  # pragma: no cover - an older store API without the constant
+    MAX_TITLE = 80
+
+
+class RenameEditor(Input):
+    """One-line title editor, hidden until `open()`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Save", show=True),
+        Binding("escape", "cancel", "Cancel", show=True),
+    ]
+
+    DEFAULT_CSS = """
+    RenameEditor {
+        display: none;
+        position: absolute;
+        layer: overlay;
+        height: 1;
+        border: none;
+        padding: 0;
+        &:focus { border: none; }
+    }
+    """
+
+    class Done(Message):
+        """The user pressed Enter (`title` is what they typed) or cancelled (`title` is None)."""
+
+        def __init__(self, editor: RenameEditor, session_id: str, title: str | None) -> None:
+            super().__init__()
+            self.editor = editor
+            self.session_id = session_id
+            self.title = title
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            max_length=MAX_TITLE, select_on_focus=True, compact=True, id=id
+        )
+        self.session_id: str | None = None
+        self.original = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.session_id is not None
+
+    def open(self, session_id: str, title: str, region: Region) -> None:
+        """Show the editor over `region` (the title cell), holding `title`, all selected.
+
+        The title is shown through `inert()` like everywhere else: an Input would otherwise
+        write a title's escape sequences straight to the terminal.
+        """
+        self.session_id = session_id
+        self.original = inert(title)[:MAX_TITLE]
+        self.value = self.original
+        self.styles.offset = (region.x, region.y)
+        self.styles.width = region.width
+        self.display = True
+        self.focus()
+        self.select_all()
+
+    def close(self) -> None:
+        """Hide the editor; the app moves focus back to the list."""
+        self.session_id = None
+        self.display = False
+
+    def action_cancel(self) -> None:
+        if self.session_id is not None:
+            self.post_message(self.Done(self, self.session_id, None))
+
+    async def action_submit(self) -> None:
+        if self.session_id is not None:
+            self.post_message(self.Done(self, self.session_id, self.value))
+
+    def on_blur(self, event: events.Blur) -> None:
+        """Focus left (a click elsewhere, the command palette): leave the title as it was."""
+        if self.session_id is not None:
+            self.post_message(self.Done(self, self.session_id, None))
