@@ -127,13 +127,12 @@ class SessionIndex:
             if self._table is not None and sig == self._table_sig:
                 return self._table
         try:
-            # read_text (not os.read) so the read has one seam tests can break on purpose.
-            raw = jsonio.loads(self.index_path.read_text(encoding="utf-8"))
+            raw = jsonio.loads(self.index_path.read_bytes())
         except (OSError, ValueError, RecursionError):
             return None
         if not isinstance(raw, list):
             return None
-        table = RowTable(_clean_rows(raw))
+        table = _clean_rows(raw)
         self._set_cache(table, sig)
         return table
 
@@ -394,20 +393,20 @@ def _session_ids(names: Iterable[str]) -> set[str]:
     return {sid for name in names if (sid := session_id_of(name)) is not None}
 
 
-def _clean_rows(raw: list[object]) -> list[Row]:
+def _clean_rows(raw: list[object]) -> RowTable:
     """Rows from disk made trustworthy: bad rows dropped, one row per id, newest first."""
     rows: list[Row] = []
-    seen: set[str] = set()
+    by_name: dict[str, Row] = {}
     needs_sort = False
     last = float("inf")
     for item in raw:
         row = sanitize_row(item)
         if row is None:
             continue
-        sid = row["session_id"]
-        if sid in seen:
+        name = row["session_id"] + SUFFIX
+        if name in by_name:
             continue  # the first is the newest in a sorted index
-        seen.add(sid)
+        by_name[name] = row
         stamp = row["updated_at"]
         if stamp > last:
             needs_sort = True
@@ -415,7 +414,7 @@ def _clean_rows(raw: list[object]) -> list[Row]:
         rows.append(row)
     if needs_sort:
         rows.sort(key=updated_key)
-    return rows
+    return RowTable(rows, by_name=by_name)
 
 
 _registry: dict[tuple[Path, Path], SessionIndex] = {}

@@ -19,7 +19,8 @@ def loads(data: bytes | str) -> Any:
     except orjson.JSONDecodeError:
         if isinstance(data, bytes):
             data = data.decode("utf-8")  # UnicodeDecodeError is a ValueError: callers catch both
-        return json.loads(data)
+        # NaN and Infinity (which orjson refuses) become null: they would break sorting.
+        return json.loads(data, parse_constant=lambda _constant: None)
 
 
 def dumps_session(record: dict[str, Any]) -> bytes:

@@ -12,7 +12,9 @@ from typing import Any
 Record = dict[str, Any]
 Row = dict[str, Any]
 
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# No leading "_": in a store folder, names starting with "_" are not sessions (`_index.json`).
+_SAFE_ID = re.compile(r"[A-Za-z0-9-][A-Za-z0-9_-]{0,127}")
+_safe_id_match = _SAFE_ID.fullmatch
 
 #: The keys every index row carries, in the order Hermes WebUI writes them.
 ROW_KEYS: tuple[str, ...] = (
@@ -60,13 +62,15 @@ NEW_SESSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
 
 
 def is_safe_id(session_id: object) -> bool:
-    return isinstance(session_id, str) and _SAFE_ID.fullmatch(session_id) is not None
+    return type(session_id) is str and _safe_id_match(session_id) is not None
 
 
 def check_session_id(session_id: object) -> str:
     """Return a usable id or raise `ValueError`: the id becomes a file name, so `../x` must not."""
     if not is_safe_id(session_id):
-        raise ValueError(f"invalid session id {session_id!r}: use 1-128 of [A-Za-z0-9_-]")
+        raise ValueError(
+            f"invalid session id {session_id!r}: use 1-128 of [A-Za-z0-9_-], not starting with _"
+        )
     return session_id  # type: ignore[return-value]
 
 
@@ -177,11 +181,33 @@ def _optional_text(value: object) -> str | None:
 def sanitize_row(row: object) -> Row | None:
     """Make a row from another tool safe to sort and show, or `None` if it cannot be trusted.
 
-    Only wrong-typed fields are replaced, so a well-formed row comes back as the same object
-    with every key it had.
+    A well-formed row comes back as the same object with every key it had; only a row with a
+    wrong-typed field is copied and fixed. The first test is one expression because it runs
+    for every row of a 100,000-row index while the user waits for the first frame.
     """
-    if not isinstance(row, dict) or not is_safe_id(row.get("session_id")):
+    if type(row) is not dict:
         return None
+    get = row.get
+    sid = get("session_id")
+    if type(sid) is not str or _safe_id_match(sid) is None:
+        return None
+    if (
+        type(get("updated_at")) is float
+        and type(get("created_at")) is float
+        and type(get("last_message_at")) is float
+        and type(get("title")) is str
+        and type(get("workspace")) is str
+        and type(get("model")) is str
+        and type(get("message_count")) is int
+        and type(get("pinned")) is bool
+        and type(get("archived")) is bool
+        and ((project := get("project_id")) is None or type(project) is str)
+    ):
+        return row
+    return _fixed_row(row)
+
+
+def _fixed_row(row: Row) -> Row:
     updated = row.get("updated_at")
     fixes: Row = {}
     if type(updated) is not float:
@@ -202,9 +228,7 @@ def sanitize_row(row: object) -> Row | None:
     project = row.get("project_id")
     if project is not None and type(project) is not str:
         fixes["project_id"] = str(project)
-    if fixes:
-        row = {**row, **fixes}
-    return row
+    return {**row, **fixes}
 
 
 def updated_key(row: Row) -> float:

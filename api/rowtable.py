@@ -24,10 +24,12 @@ class RowTable:
 
     __slots__ = ("_blobs", "by_name", "rows")
 
-    def __init__(self, rows: list[Row], blobs: list[bytes] | None = None) -> None:
+    def __init__(self, rows: list[Row], by_name: dict[str, Row] | None = None) -> None:
         self.rows = rows
-        self._blobs = blobs
-        self.by_name: dict[str, Row] = {file_name(row["session_id"]): row for row in rows}
+        self._blobs: list[bytes] | None = None
+        if by_name is None:
+            by_name = {file_name(row["session_id"]): row for row in rows}
+        self.by_name = by_name
 
     def copy(self) -> RowTable:
         table = RowTable.__new__(RowTable)

@@ -15,6 +15,7 @@ from typing import Any
 
 from api.index import INDEX_NAME, FileSig, SessionIndex, file_sig, index_for
 from api.models import Session
+from api.preview import preview_rows
 from api.records import Row, check_session_id
 
 #: Hermes WebUI trims titles to this length on rename; we do the same.
@@ -40,6 +41,12 @@ class SessionStore:
         """Every session's row (archived too), newest `updated_at` first. Rows are shared with
         the index cache: treat them as read-only."""
         return list(self._index.rows())
+
+    def preview_rows(self, newest: int = 200) -> list[Row] | None:
+        """The pinned and the `newest` newest rows, read in a fraction of `list_rows()`'s time
+        at 100,000 sessions: enough for a first frame. Unchecked against the folder, so always
+        follow it with `list_rows()`. None when the index is missing or unreadable."""
+        return preview_rows(self.index_path, newest)
 
     def rebuild(self) -> list[Row]:
         """Rebuild `_index.json` from the session files."""

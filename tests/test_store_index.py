@@ -230,3 +230,29 @@ def test_row_left_stale_by_a_killed_saver_is_repaired(store_dir: Path) -> None:
         "abc": "New", "other": "Other"
     }
     assert not (store_dir / "_saving.abc").exists()
+
+
+def test_preview_holds_pinned_and_newest_rows_as_the_full_list_does(
+    store: SessionStore, hermes_store: SessionStore
+) -> None:
+    for i in range(50):
+        store.save(store.new_session(session_id=f"s{i:02}", title=f"T {i}", updated_at=float(i),
+                                     pinned=i in (3, 17)), touch=False)
+    preview = store.preview_rows(newest=5)
+    assert preview is not None
+    assert [r["session_id"] for r in preview] == ["s49", "s48", "s47", "s46", "s45", "s17", "s03"]
+    full = {r["session_id"]: r for r in store.list_rows()}
+    assert all(full[r["session_id"]] == r for r in preview)
+    # Hermes writes its index indented, with 55 keys a row: the preview reads that too.
+    hermes = hermes_store.preview_rows(newest=1)
+    assert hermes is not None
+    assert [(r["session_id"], r["pinned"]) for r in hermes] == [
+        ("dd11ee22ff33", False), ("0f9e8d7c6b5a", True)
+    ]
+
+
+@pytest.mark.parametrize("content", ["", "{}", "[", '[{"session_id": "a"', "\xff", "[1, 2"])
+def test_preview_of_an_unusable_index_is_none_or_partial(store_dir: Path, content: str) -> None:
+    (store_dir / "_index.json").write_bytes(content.encode("utf-8", "surrogateescape"))
+    preview = SessionStore(store_dir).preview_rows()
+    assert preview is None or preview == []
