@@ -62,7 +62,9 @@ def test_save_touches_updated_at_unless_told_not_to(store_dir: Path) -> None:
     assert models.all_sessions()[0]["updated_at"] == on_disk["updated_at"]
 
 
-@pytest.mark.parametrize("bad", ["../x", "a/b", "", "a\x00b", "x" * 129, "a.b", "ü", " a"])
+@pytest.mark.parametrize(
+    "bad", ["../x", "a/b", "", "a\x00b", "x" * 129, "a.b", "ü", " a", "_index", "_x"]
+)
 def test_hostile_ids_raise_and_write_nothing(store_dir: Path, bad: str) -> None:
     outside_before = sorted(p.name for p in store_dir.parent.iterdir())
     with pytest.raises(ValueError):
