@@ -170,7 +170,14 @@ class Session:
             if isinstance(self.__dict__.get("messages"), list):
                 self.__dict__["message_count"] = len(self.__dict__["messages"])
             data = jsonio.dumps_session(self.__dict__)
-            st = index.save_session(path, data, self.__dict__)
+            try:
+                st = index.save_session(path, data, self.__dict__)
+            except FileNotFoundError:
+                if not path.parent.is_dir():
+                    raise FileNotFoundError(
+                        2, "the store folder is gone", str(path.parent)
+                    ) from None
+                raise
             object.__setattr__(self, "_base", (file_sig(st), data))
         if self._directory is None:
             with LOCK:

@@ -61,6 +61,16 @@ NEW_SESSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
 )
 
 
+#: Hermes WebUI trims titles to this length on rename; we do the same.
+MAX_TITLE = 80
+
+
+def clean_title(title: str) -> str:
+    """The title a rename stores: whitespace runs (newlines too) folded, trimmed to MAX_TITLE.
+    Public so a UI can show exactly what will be saved before the save lands."""
+    return " ".join(title.split())[:MAX_TITLE].strip()
+
+
 def is_safe_id(session_id: object) -> bool:
     return type(session_id) is str and _safe_id_match(session_id) is not None
 

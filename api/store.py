@@ -16,11 +16,9 @@ from typing import Any
 from api.index import INDEX_NAME, FileSig, SessionIndex, file_sig, index_for
 from api.models import Session
 from api.preview import preview_rows
-from api.records import Row, check_session_id
+from api.records import MAX_TITLE, Row, check_session_id, clean_title
 
-#: Hermes WebUI trims titles to this length on rename; we do the same.
-MAX_TITLE = 80
-
+__all__ = ["MAX_TITLE", "SessionStore", "clean_title"]
 
 class SessionStore:
     """One store folder. Every method that writes may raise `OSError` and then leaves the
@@ -103,7 +101,7 @@ class SessionStore:
                            touch=touch)
 
     def rename(self, session_id: str, title: str) -> Row:
-        clean = " ".join(title.split())[:MAX_TITLE].strip()
+        clean = clean_title(title)
         if not clean:
             raise ValueError("a title cannot be empty")
         return self.update(session_id, {"title": clean, "manual_title": True})

@@ -206,7 +206,7 @@ def test_a_store_that_vanishes_says_so(store_dir: Path) -> None:
     store_dir.rmdir()
     with pytest.raises(FileNotFoundError, match="store folder is gone"):
         models.all_sessions()
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="store folder is gone"):
         Session(session_id="abc", title="T").save()
 
 
