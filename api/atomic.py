@@ -17,6 +17,7 @@ import errno
 import fcntl
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -97,6 +98,37 @@ def atomic_write(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> os.sta
     tmp, st = write_temp(path, data, mode=mode)
     commit(tmp, path)
     return st
+
+
+def read_regular(path: Path | str) -> tuple[bytes, os.stat_result]:
+    """A regular file's bytes and stat, refusing anything else without blocking on it.
+
+    O_NOFOLLOW: a symlink planted in the store is not read through. O_NONBLOCK: a FIFO planted
+    under a session's name opens at once (then is refused) instead of hanging the reader.
+    Raises FileNotFoundError when there is no file and NotRegularFile for anything else.
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        name = os.path.basename(path)
+        raise NotRegularFile(f"{name}: cannot be opened ({exc.strerror})") from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(f"{os.path.basename(path)}: not a regular file")
+        chunks = [os.read(fd, st.st_size + 1)]
+        while chunks[-1]:  # the file grew while we read: keep going until EOF
+            chunks.append(os.read(fd, 1 << 20))
+    finally:
+        os.close(fd)
+    return b"".join(chunks), st
+
+
+class NotRegularFile(ValueError):
+    """A directory, FIFO, device or symlink where a data file was expected."""
 
 
 def _pid_alive(pid: int) -> bool:

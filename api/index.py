@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import stat
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,11 +19,13 @@ from pathlib import Path
 from api import jsonio
 from api.atomic import (
     PRIVATE_MODE,
+    NotRegularFile,
     StoreLock,
     atomic_write,
     commit,
     discard,
     is_temp_name,
+    read_regular,
     sweep_stale_temps,
     temp_path,
     write_temp,
@@ -68,21 +69,9 @@ def read_session_file(path: Path | str) -> tuple[Record, bytes, FileSig]:
     """
     name = os.path.basename(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise CorruptSession(f"{name}: cannot be opened ({exc.strerror})") from exc
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise CorruptSession(f"{name}: not a regular file")
-        chunks = [os.read(fd, st.st_size + 1)]
-        while chunks[-1]:  # the file grew while we read: keep going until EOF
-            chunks.append(os.read(fd, 1 << 20))
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
+        data, st = read_regular(path)
+    except NotRegularFile as exc:
+        raise CorruptSession(str(exc)) from exc
     if not data.strip():
         raise CorruptSession(f"{name}: empty file")
     try:
@@ -127,7 +116,7 @@ class SessionIndex:
             if self._table is not None and sig == self._table_sig:
                 return self._table
         try:
-            raw = jsonio.loads(self.index_path.read_bytes())
+            raw = jsonio.loads(read_regular(self.index_path)[0])
         except (OSError, ValueError, RecursionError):
             return None
         if not isinstance(raw, list):

@@ -28,7 +28,8 @@ def dumps_session(record: dict[str, Any]) -> bytes:
     try:
         return orjson.dumps(record, option=orjson.OPT_INDENT_2)
     except TypeError:
-        return json.dumps(record, indent=2, ensure_ascii=False).encode("utf-8")
+        # ensure_ascii: a lone surrogate (valid in JSON text, not in UTF-8) stays a \u escape.
+        return json.dumps(record, indent=2).encode("ascii")
 
 
 def dumps_compact(value: Any) -> bytes:
@@ -36,4 +37,4 @@ def dumps_compact(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(value, separators=(",", ":")).encode("ascii")

@@ -16,6 +16,7 @@ import json
 import re
 from pathlib import Path
 
+from api.atomic import read_regular
 from api.records import Row, sanitize_row, updated_key
 
 _DECODER = json.JSONDecoder()
@@ -32,8 +33,8 @@ def preview_rows(index_path: Path, newest: int) -> list[Row] | None:
     index is missing or does not start like a list of rows (the caller then waits for the
     full read)."""
     try:
-        text = index_path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_regular(index_path)[0].decode("utf-8")
+    except (OSError, ValueError):
         return None
     pos = _skip(text, 0)
     if not text.startswith("[", pos):

@@ -65,10 +65,14 @@ NEW_SESSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
 MAX_TITLE = 80
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def clean_title(title: str) -> str:
-    """The title a rename stores: whitespace runs (newlines too) folded, trimmed to MAX_TITLE.
+    """The title a rename stores: whitespace runs (newlines too) folded, lone surrogates (pasted
+    undecodable bytes, which no UTF-8 file can hold) made U+FFFD, trimmed to MAX_TITLE.
     Public so a UI can show exactly what will be saved before the save lands."""
-    return " ".join(title.split())[:MAX_TITLE].strip()
+    return " ".join(_SURROGATE.sub("\ufffd", title).split())[:MAX_TITLE].strip()
 
 
 def is_safe_id(session_id: object) -> bool:
@@ -112,7 +116,9 @@ def message_time(message: object) -> float | None:
     for key in ("timestamp", "_ts"):
         value = message.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+            stamp = _number(value, float("nan"))
+            if stamp == stamp:
+                return stamp
     return None
 
 
@@ -156,13 +162,13 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
     if isinstance(messages, list):
         count = len(messages)
     else:
-        count = int(_number(record.get("message_count"), 0.0))
+        count = max(0, int(_number(record.get("message_count"), 0.0)))
     row: Row = {
         "session_id": record.get("session_id"),
         "title": _text(record.get("title")),
         "workspace": _text(record.get("workspace")),
         "model": _text(record.get("model")),
-        "model_provider": record.get("model_provider"),
+        "model_provider": _optional_text(record.get("model_provider")),
         "message_count": count,
         "created_at": _number(record.get("created_at"), updated),
         "updated_at": updated,
@@ -170,7 +176,7 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
         "pinned": bool(record.get("pinned")),
         "archived": bool(record.get("archived")),
         "project_id": _optional_text(record.get("project_id")),
-        "profile": record.get("profile"),
+        "profile": _optional_text(record.get("profile")),
     }
     if base:
         merged = dict(base)
@@ -208,10 +214,13 @@ def sanitize_row(row: object) -> Row | None:
         and type(get("title")) is str
         and type(get("workspace")) is str
         and type(get("model")) is str
-        and type(get("message_count")) is int
+        and type(count := get("message_count")) is int
+        and count >= 0
         and type(get("pinned")) is bool
         and type(get("archived")) is bool
         and ((project := get("project_id")) is None or type(project) is str)
+        and ((provider := get("model_provider")) is None or type(provider) is str)
+        and ((profile := get("profile")) is None or type(profile) is str)
     ):
         return row
     return _fixed_row(row)
@@ -230,14 +239,15 @@ def _fixed_row(row: Row) -> Row:
         if type(row.get(key)) is not str:
             fixes[key] = _text(row.get(key))
     count = row.get("message_count")
-    if type(count) is not int:
+    if type(count) is not int or count < 0:
         fixes["message_count"] = max(0, int(_number(count, 0.0)))
     for key in ("pinned", "archived"):
         if type(row.get(key)) is not bool:
             fixes[key] = bool(row.get(key))
-    project = row.get("project_id")
-    if project is not None and type(project) is not str:
-        fixes["project_id"] = str(project)
+    for key in ("project_id", "model_provider", "profile"):
+        value = row.get(key)
+        if value is not None and type(value) is not str:
+            fixes[key] = _optional_text(value)
     return {**row, **fixes}
 
 
