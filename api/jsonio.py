@@ -29,7 +29,7 @@ def dumps_session(record: dict[str, Any]) -> bytes:
         return orjson.dumps(record, option=orjson.OPT_INDENT_2)
     except TypeError:
         # ensure_ascii: a lone surrogate (valid in JSON text, not in UTF-8) stays a \u escape.
-        return json.dumps(record, indent=2).encode("ascii")
+        return _stdlib(record, indent=2, separators=None)
 
 
 def dumps_compact(value: Any) -> bytes:
@@ -37,4 +37,13 @@ def dumps_compact(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, separators=(",", ":")).encode("ascii")
+        return _stdlib(value, indent=None, separators=(",", ":"))
+
+
+def _stdlib(value: Any, indent: int | None, separators: tuple[str, str] | None) -> bytes:
+    try:
+        return json.dumps(value, indent=indent, separators=separators).encode("ascii")
+    except RecursionError:
+        # Another tool's value nested deeper than Python's encoder goes (orjson reads 1,024
+        # levels): a ValueError, which a save reports, rather than a RecursionError.
+        raise ValueError("a value is nested too deeply to be written as JSON") from None

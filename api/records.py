@@ -103,6 +103,15 @@ def _number(value: object, default: float) -> float:
     return number if number == number and abs(number) != float("inf") else default
 
 
+#: Counts past 2**53 are garbage; past 2**64 they would not even survive the index's JSON
+#: (orjson reads such an int back as a float).
+MAX_COUNT = 2**53
+
+
+def _count(value: object) -> int:
+    return min(max(0, int(_number(value, 0.0))), MAX_COUNT)
+
+
 def _text(value: object) -> str:
     if type(value) is str:
         return value
@@ -159,10 +168,7 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
     """
     updated = _number(record.get("updated_at"), 0.0)
     messages = record.get("messages")
-    if isinstance(messages, list):
-        count = len(messages)
-    else:
-        count = max(0, int(_number(record.get("message_count"), 0.0)))
+    count = len(messages) if isinstance(messages, list) else _count(record.get("message_count"))
     row: Row = {
         "session_id": record.get("session_id"),
         "title": _text(record.get("title")),
@@ -215,7 +221,7 @@ def sanitize_row(row: object) -> Row | None:
         and type(get("workspace")) is str
         and type(get("model")) is str
         and type(count := get("message_count")) is int
-        and count >= 0
+        and 0 <= count <= MAX_COUNT
         and type(get("pinned")) is bool
         and type(get("archived")) is bool
         and ((project := get("project_id")) is None or type(project) is str)
@@ -239,8 +245,8 @@ def _fixed_row(row: Row) -> Row:
         if type(row.get(key)) is not str:
             fixes[key] = _text(row.get(key))
     count = row.get("message_count")
-    if type(count) is not int or count < 0:
-        fixes["message_count"] = max(0, int(_number(count, 0.0)))
+    if type(count) is not int or not 0 <= count <= MAX_COUNT:
+        fixes["message_count"] = _count(count)
     for key in ("pinned", "archived"):
         if type(row.get(key)) is not bool:
             fixes[key] = bool(row.get(key))
