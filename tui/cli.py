@@ -1,33 +1,52 @@
-"""`session-browser [STORE] [--demo]`: find the store, then run the app.
+"""`session-browser [STORE] [--demo]`: find the store, then run the app; and two commands for
+the shell and scripts:
 
-Errors a user can fix (a STORE that does not exist or is not a folder) are one line on stderr
-and exit status 2, like argparse's own usage errors; never a traceback.
+    session-browser list [--json] [--all] [--sort ORDER] [STORE]
+    session-browser export SESSION_ID [-o FILE|FOLDER] [--force] [STORE]
+
+Errors a user can fix (a STORE that does not exist or is not a folder, a bad session id) are one
+line on stderr and exit status 2, like argparse's own usage errors; failures of the work itself
+(no such session, a file that cannot be written) are one line and status 1. Never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from api.paths import default_store_candidates
 from api.store import SessionStore
 from tui import __version__
 
 PROG = "session-browser"
+COMMANDS = ("list", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
     tried = ", ".join(str(path) for path in default_store_candidates())
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Browse, rename, pin and archive the chat sessions of a Hermes WebUI store.",
+        usage=(
+            "%(prog)s [-h] [--demo] [--version] [STORE]\n"
+            "       %(prog)s list [--json] [--all] [--sort ORDER] [STORE]\n"
+            "       %(prog)s export SESSION_ID [-o FILE] [--force] [STORE]"
+        ),
+        description="Browse, search, read, rename, pin, archive and export the chat sessions "
+        "of a Hermes WebUI store.",
         epilog=(
             "Without STORE the first existing folder of $HERMES_WEBUI_STATE_DIR/sessions, "
             "$HERMES_HOME/webui/sessions and ~/.hermes/webui/sessions is opened "
             f"(here: {tried}); when none exists, a demo store is opened instead. "
-            "Press ? in the app for its keys."
+            "Press ? in the app for its keys. The commands print the session list or one "
+            "session as Markdown for the shell and scripts; see their --help."
         ),
     )
     parser.add_argument(
@@ -80,7 +99,189 @@ def resolve_store(args: argparse.Namespace) -> tuple[SessionStore, str | None] |
     return open_demo(f"No Hermes WebUI store found (tried {tried}).")
 
 
+# ── list and export ──────────────────────────────────────────────────────────
+
+
+class CommandError(Exception):
+    """One line for stderr, and the exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def command_parser(command: str) -> argparse.ArgumentParser:
+    from tui.rows import ORDER_NAMES
+
+    store_help = "the sessions folder (default: the one the app would open)"
+    if command == "list":
+        parser = argparse.ArgumentParser(
+            prog=f"{PROG} list",
+            description="Print the sessions in the app's order (pinned first, then newest), "
+            "one per line: id, last updated (UTC), messages, pinned/archived, title, "
+            "tab-separated. Archived sessions are left out unless --all.",
+        )
+        parser.add_argument("--json", action="store_true",
+                            help="print a JSON array of the index rows instead")
+        parser.add_argument("--all", action="store_true", help="include archived sessions")
+        parser.add_argument("--sort", choices=sorted(ORDER_NAMES), default="updated",
+                            help="the order (default: updated, as in the app)")
+    else:
+        parser = argparse.ArgumentParser(
+            prog=f"{PROG} export",
+            description="Write one session as Markdown (title, metadata, every message): "
+            "to stdout, or with -o to a file.",
+        )
+        parser.add_argument("session_id", metavar="SESSION_ID")
+        parser.add_argument(
+            "-o", "--output", type=Path, metavar="FILE",
+            help="write here instead of stdout; a FOLDER gets a new file named after the "
+            "session (as the app's e key does); an existing FILE is refused unless --force",
+        )
+        parser.add_argument("--force", action="store_true",
+                            help="replace FILE if it exists")
+    parser.add_argument("store", nargs="?", type=Path, metavar="STORE", help=store_help)
+    return parser
+
+
+def existing_store(path: Path | None) -> SessionStore:
+    """The store a command reads: STORE, or the first default folder that exists (no demo:
+    a script must not get made-up data)."""
+    if path is not None:
+        path = path.expanduser()
+        if not path.exists():
+            raise CommandError(f"{path}: no such folder", 2)
+        if not path.is_dir():
+            raise CommandError(f"{path}: not a folder", 2)
+        return SessionStore(path)
+    candidates = default_store_candidates()
+    for candidate in candidates:
+        if candidate.is_dir():
+            return SessionStore(candidate)
+    tried = ", ".join(str(p) for p in candidates)
+    raise CommandError(f"no Hermes WebUI store found (tried {tried}); give STORE", 2)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return str(exc) or type(exc).__name__
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from api.projects import load_projects
+    from api.records import ROW_KEYS
+    from tui.rows import ORDER_NAMES, SessionRows
+    from tui.text import inert
+
+    store = existing_store(args.store)
+    try:
+        rows = SessionRows(store.list_rows(), show_archived=args.all,
+                           order=ORDER_NAMES[args.sort])
+        projects = load_projects(store.directory)
+    except OSError as exc:
+        raise CommandError(f"cannot read the store: {_reason(exc)}") from exc
+    out = sys.stdout
+    if args.json:
+        items: list[dict[str, Any]] = []
+        for row in rows:
+            item = {key: row.get(key) for key in ROW_KEYS}
+            project = projects.get(row.get("project_id") or "")
+            item["project_name"] = project.name if project is not None else None
+            items.append(item)
+        json.dump(items, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    for row in rows:
+        stamp = datetime.fromtimestamp(row["updated_at"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ") \
+            if 0 <= row["updated_at"] < 253402300800 else str(row["updated_at"])
+        flags = ",".join(f for f in ("pinned", "archived") if row[f]) or "-"
+        # inert(): a tab or newline in a title cannot break the columns, nor an escape
+        # sequence reach the terminal.
+        out.write(f"{row['session_id']}\t{stamp}\t{row['message_count']}\t{flags}\t"
+                  f"{inert(row['title'])}\n")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from api.export import session_markdown
+    from api.records import check_session_id
+    from tui.exporting import export_name, write_new
+
+    try:
+        sid = check_session_id(args.session_id)
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from exc
+    store = existing_store(args.store)
+    try:
+        session = store.load(sid)
+    except FileNotFoundError as exc:
+        raise CommandError(f"no session {sid} in {store.directory}") from exc
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot read session {sid}: {_reason(exc)}") from exc
+    text = session_markdown(session)
+    target: Path | None = args.output
+    if target is None or str(target) == "-":
+        sys.stdout.write(text)
+        return 0
+    target = target.expanduser()
+    try:
+        if target.is_dir():
+            title = session.__dict__.get("title")
+            path = write_new(target, export_name(title if isinstance(title, str) else "", sid),
+                             text)
+        elif args.force:
+            path = _replace(target, text)
+        else:
+            path = _create(target, text)
+    except FileExistsError as exc:
+        raise CommandError(f"{target} exists (use --force to replace it)") from exc
+    except OSError as exc:
+        raise CommandError(f"cannot write {target}: {_reason(exc)}") from exc
+    print(path)
+    return 0
+
+
+def _create(path: Path, text: str) -> Path:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    return path
+
+
+def _replace(path: Path, text: str) -> Path:
+    """Write next to `path`, then rename over it: never half a file."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return path
+
+
+def run_command(argv: Sequence[str]) -> int:
+    command, rest = argv[0], list(argv[1:])
+    args = command_parser(command).parse_intermixed_args(rest)
+    try:
+        return run_list(args) if command == "list" else run_export(args)
+    except CommandError as exc:
+        print(f"{PROG} {command}: error: {exc}", file=sys.stderr)
+        return exc.status
+    except BrokenPipeError:  # `session-browser list | head`: the reader left, that is fine
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        return run_command(argv)
     args = build_parser().parse_args(argv)
     try:
         resolved = resolve_store(args)

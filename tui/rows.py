@@ -1,8 +1,9 @@
 """The rows the list shows, kept sorted, and the edits that are on screen but not yet on disk.
 
 `SessionRows` holds plain index-row dicts from `SessionStore.list_rows()` in display order
-(pinned first, then newest `updated_at`) and the filtered view the list draws from (archived
-hidden unless asked for). There is no object per session besides the row the store gave us: an
+(pinned first, then the chosen `Order`: newest `updated_at` by default) and the filtered view
+the list draws from (archived hidden unless asked for, narrowed by the search line's query).
+There is no object per session besides the row the store gave us and its haystack string: an
 edit replaces one row with a bisect, so it costs the same at 10 and at 100,000 sessions.
 
 `EditLedger` is what lets every edit show at once while its save runs in the background: it
@@ -13,19 +14,71 @@ a failed save can put back exactly what that edit changed and nothing else.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import count
+from datetime import datetime, timedelta, tzinfo
+from datetime import time as day_start
+from itertools import compress, count
 from typing import Any
 
+from tui.query import EMPTY, Query, field_matcher, haystack
+
 Row = dict[str, Any]
-SortKey = tuple[bool, float]
+SortKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Order:
+    """One way to sort the list (`s` cycles through `ORDERS`)."""
+
+    name: str
+    label: str  # for the status line: "by last updated"
+    field: str  # the row key sorted on
+    column: str  # the time column's heading in this order
+    grouped: bool  # a time order: rows fall under Today / Yesterday / ... headings
+
+    @property
+    def time_field(self) -> str:
+        """The time the list shows (and groups by) in this order."""
+        return self.field if self.grouped else "updated_at"
+
+
+ORDERS: tuple[Order, ...] = (
+    Order("updated", "last updated", "updated_at", "Last active", True),
+    Order("last_message", "last message", "last_message_at", "Last msg", True),
+    Order("created", "created", "created_at", "Created", True),
+    Order("title", "title", "title", "Last active", False),
+    Order("messages", "message count", "message_count", "Last active", False),
+)
+DEFAULT_ORDER = ORDERS[0]
+#: How many recent queries' results are kept (so backspace costs nothing).
+MEMO_SIZE = 16
+ORDER_NAMES = {order.name: order for order in ORDERS}
 
 
 def sort_key(row: Row) -> SortKey:
-    """Display order: pinned first, then newest `updated_at` (the store's rows are sanitised,
+    """Default order: pinned first, then newest `updated_at` (the store's rows are sanitised,
     so both fields have the right type)."""
     return (not row["pinned"], -row["updated_at"])
+
+
+def _time(row: Row, name: str) -> float:
+    value = row.get(name)
+    return value if isinstance(value, float | int) else row["updated_at"]
+
+
+def key_for(order: Order) -> Callable[[Row], SortKey]:
+    """The sort key of an order: pinned first in every order, then the order's field, then
+    newest `updated_at` (so ties keep the store's order)."""
+    if order.name == "updated":
+        return sort_key
+    if order.name == "title":
+        return lambda row: (not row["pinned"], row["title"].casefold(), -row["updated_at"])
+    if order.name == "messages":
+        return lambda row: (not row["pinned"], -row["message_count"], -row["updated_at"])
+    name = order.field
+    return lambda row: (not row["pinned"], -_time(row, name), -row["updated_at"])
 
 
 def _is_sorted(rows: list[Row]) -> bool:
@@ -34,21 +87,30 @@ def _is_sorted(rows: list[Row]) -> bool:
     return stamps == sorted(stamps, reverse=True)
 
 
-def display_order(rows: Iterable[Row]) -> list[Row]:
-    """Rows in display order. The store already sorts newest first, so a stable partition of
-    the pinned rows is all that is needed (a few ms at 100,000, where a keyed sort costs ~60)."""
+def display_order(rows: Iterable[Row], order: Order = DEFAULT_ORDER) -> list[Row]:
+    """Rows in display order. The store already sorts newest first, so the default order is a
+    stable partition of the pinned rows (a few ms at 100,000, where a keyed sort costs ~60);
+    other orders are one stable sort on their field over that, which equals sorting by
+    `key_for(order)` at a fraction of its cost."""
     rows = list(rows)
+    if not _is_sorted(rows):
+        rows.sort(key=lambda row: row["updated_at"], reverse=True)
+    if order.name == "title":
+        rows.sort(key=lambda row: row["title"].casefold())
+    elif order.name == "messages":
+        rows.sort(key=lambda row: row["message_count"], reverse=True)
+    elif order.name != "updated":
+        name = order.field
+        rows.sort(key=lambda row: _time(row, name), reverse=True)
     pinned = [row for row in rows if row["pinned"]]
     if pinned:
         rows = pinned + [row for row in rows if not row["pinned"]]
-    if not (_is_sorted(rows[len(pinned) :]) and _is_sorted(pinned)):
-        rows.sort(key=sort_key)
     return rows
 
 
-def _locate(rows: list[Row], row: Row) -> int:
+def _locate(rows: list[Row], row: Row, key: Callable[[Row], SortKey] = sort_key) -> int:
     """Where this exact row object is in a sorted list (rows with equal keys are scanned)."""
-    i = bisect_left(rows, sort_key(row), key=sort_key)
+    i = bisect_left(rows, key(row), key=key)
     while i < len(rows) and rows[i] is not row:
         i += 1
     if i < len(rows):
@@ -59,26 +121,130 @@ def _locate(rows: list[Row], row: Row) -> int:
     raise LookupError(row["session_id"])
 
 
-class SessionRows:
-    """All sessions in display order, and the view the list shows (without archived ones
-    unless `show_archived`)."""
+@dataclass(frozen=True)
+class Group:
+    """A heading in the list: rows `start` to `end` (exclusive) of the shown view."""
 
-    def __init__(self, rows: Iterable[Row] = (), *, show_archived: bool = False) -> None:
-        self._all = display_order(rows)
-        self._ids: dict[str, Row] | None = None  # built on first use: only edits need it
+    label: str
+    start: int
+    end: int
+
+
+def day_starts(now: float, tz: tzinfo | None) -> tuple[float, float, float]:
+    """When today, yesterday and the 7-day week began (local midnight, DST-safe)."""
+    today = datetime.fromtimestamp(now, tz).date()
+
+    def midnight(days: int) -> float:
+        return datetime.combine(today - timedelta(days=days), day_start(), tzinfo=tz).timestamp()
+
+    return midnight(0), midnight(1), midnight(6)
+
+
+class SessionRows:
+    """All sessions in display order, and the view the list shows: archived ones hidden unless
+    `show_archived`, narrowed by the search line's `query`.
+
+    Three sorted lists, each the one before filtered: every row (`_all`), the rows the archive
+    setting lets through (`_base`), and those the query keeps too (`_shown`). A list that
+    filters nothing is the very list before it. Beside each list runs a parallel list of
+    haystacks (title, workspace and model, lowercased), computed once per row when the rows
+    are built (in the loader's thread). A keystroke of the search line then only filters
+    `_base` by words, a C-speed pass of `in` over strings; a word typed on top of the last one
+    filters the previous `_shown` instead. An edit replaces one row in each list by bisection.
+    """
+
+    def __init__(
+        self,
+        rows: Iterable[Row] = (),
+        *,
+        show_archived: bool = False,
+        order: Order = DEFAULT_ORDER,
+        query: Query = EMPTY,
+        projects: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._order = order
+        self._key = key_for(order)
+        self._all = display_order(rows, order)
+        self._hays = [haystack(row) for row in self._all]
+        self._by_id = {row["session_id"]: row for row in self._all}
         self._show_archived = show_archived
-        self._shown = self._filter()
+        self._projects: Mapping[str, Any] = projects or {}
+        self._query = query
+        self._matcher = field_matcher(query, self._projects)
+        self._base, self._base_hays = self._archive_filter()
+        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+        # Recent queries' results (backspace goes back to one); emptied by any change.
+        self._memo: OrderedDict[Query, tuple[list[Row], list[str]]] = OrderedDict()
+
+    # ── the filters ─────────────────────────────────────────────────────────
+
+    def _hides_archived(self, query: Query) -> bool | None:
+        """True: archived rows are left out; False: only archived ones are kept; None: both."""
+        if query.archived is True:
+            return False
+        if query.archived is False or not self._show_archived:
+            return True
+        return None
+
+    def _archive_filter(self) -> tuple[list[Row], list[str]]:
+        """`_all` less what the archive setting hides (`_all` itself when it hides nothing)."""
+        hides = self._hides_archived(self._query)
+        if hides is None:
+            return self._all, self._hays
+        keep = [row["archived"] is not hides for row in self._all]
+        return list(compress(self._all, keep)), list(compress(self._hays, keep))
 
     @property
-    def _by_id(self) -> dict[str, Row]:
-        if self._ids is None:
-            self._ids = {row["session_id"]: row for row in self._all}
-        return self._ids
+    def _narrows(self) -> bool:
+        """Does the query filter beyond the archive setting?"""
+        query = self._query
+        return bool(query.words or query.not_words or self._matcher is not None)
 
-    def _filter(self) -> list[Row]:
-        if self._show_archived:
-            return self._all
-        return [row for row in self._all if not row["archived"]]
+    def _query_filter(self, rows: list[Row], hays: list[str]) -> tuple[list[Row], list[str]]:
+        """The rows of `rows` (`_base`, or a `_shown` being narrowed) the query keeps: new
+        lists, or `_base` itself when the query filters nothing."""
+        if not self._narrows:
+            return self._base, self._base_hays
+        query = self._query
+        source = rows
+        for word in query.words:
+            keep = [word in hay for hay in hays]
+            rows, hays = list(compress(rows, keep)), list(compress(hays, keep))
+        for word in query.not_words:
+            keep = [word not in hay for hay in hays]
+            rows, hays = list(compress(rows, keep)), list(compress(hays, keep))
+        if self._matcher is not None:
+            keep = [self._matcher(row) for row in rows]
+            rows, hays = list(compress(rows, keep)), list(compress(hays, keep))
+        if rows is source:  # nothing was left out, but this view must be a list of its own
+            rows, hays = list(rows), list(hays)
+        return rows, hays
+
+    def _in_base(self, row: Row) -> bool:
+        hides = self._hides_archived(self._query)
+        return hides is None or row["archived"] is not hides
+
+    def _in_shown(self, row: Row, hay: str) -> bool:
+        """Would the filters keep this row?"""
+        if not self._in_base(row):
+            return False
+        query = self._query
+        if not all(word in hay for word in query.words):
+            return False
+        if any(word in hay for word in query.not_words):
+            return False
+        return self._matcher is None or self._matcher(row)
+
+    def _levels(self) -> list[tuple[list[Row], list[str], Callable[[Row, str], bool]]]:
+        """The distinct lists, each with what decides whether a row belongs in it."""
+        levels: list[tuple[list[Row], list[str], Callable[[Row, str], bool]]] = [
+            (self._all, self._hays, lambda row, hay: True)
+        ]
+        if self._base is not self._all:
+            levels.append((self._base, self._base_hays, lambda row, hay: self._in_base(row)))
+        if self._shown is not self._base:
+            levels.append((self._shown, self._shown_hays, self._in_shown))
+        return levels
 
     # ── reading ─────────────────────────────────────────────────────────────
 
@@ -96,40 +262,147 @@ class SessionRows:
         """Every session in the store, archived included."""
         return len(self._all)
 
+    def all_rows(self) -> list[Row]:
+        """Every row in display order (a copy)."""
+        return list(self._all)
+
     @property
     def show_archived(self) -> bool:
         return self._show_archived
 
     @show_archived.setter
     def show_archived(self, value: bool) -> None:
+        if value == self._show_archived:
+            return
         self._show_archived = value
-        self._shown = self._filter()
+        self._memo.clear()
+        self._base, self._base_hays = self._archive_filter()
+        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+
+    @property
+    def query(self) -> Query:
+        return self._query
+
+    @query.setter
+    def query(self, query: Query) -> None:
+        old = self._query
+        self._query = query  # an equal query may be typed differently: keep the text
+        if query == old:
+            return
+        self._matcher = field_matcher(query, self._projects)
+        if self._hides_archived(query) != self._hides_archived(old):
+            self._memo.clear()
+            self._base, self._base_hays = self._archive_filter()
+            self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+        elif query in self._memo:
+            self._memo.move_to_end(query)
+            self._shown, self._shown_hays = self._memo[query]
+        elif query.refines(old) and self._shown is not self._base:
+            self._shown, self._shown_hays = self._query_filter(self._shown, self._shown_hays)
+        else:
+            self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+        if self._shown is not self._base:
+            self._memo[query] = (self._shown, self._shown_hays)
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+
+    @property
+    def projects(self) -> Mapping[str, Any]:
+        return self._projects
+
+    @projects.setter
+    def projects(self, projects: Mapping[str, Any]) -> None:
+        self._projects = projects
+        self._memo.clear()
+        self._matcher = field_matcher(self._query, projects)
+        if self._matcher is not None:
+            self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+
+    @property
+    def order(self) -> Order:
+        return self._order
+
+    @order.setter
+    def order(self, order: Order) -> None:
+        if order == self._order:
+            return
+        hay_of = {id(row): hay for row, hay in zip(self._all, self._hays, strict=True)}
+        self._order = order
+        self._memo.clear()
+        self._key = key_for(order)
+        self._all = display_order(self._all, order)
+        self._hays = [hay_of[id(row)] for row in self._all]
+        self._base, self._base_hays = self._archive_filter()
+        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
 
     def get(self, session_id: str) -> Row | None:
         return self._by_id.get(session_id)
 
+    def matches(self, row: Row) -> bool:
+        """Does this row pass the view's qualifiers and archive setting (words aside)? For
+        message hits: their words are matched in the messages, not the title."""
+        return self._in_base(row) and (self._matcher is None or self._matcher(row))
+
     def index_of(self, session_id: str) -> int | None:
         """The session's position in the shown view, or None when it is not shown."""
         row = self._by_id.get(session_id)
-        if row is None or (row["archived"] and not self._show_archived):
+        if row is None:
             return None
-        return _locate(self._shown, row)
+        if self._shown is not self._all and not self._in_shown(row, haystack(row)):
+            return None
+        return _locate(self._shown, row, self._key)
+
+    def groups(self, now: float, tz: tzinfo | None) -> list[Group]:
+        """The headings of the shown view in a time order (none in the others): Pinned, then
+        Today / Yesterday / This week / Older by the order's time; empty ones left out."""
+        shown = self._shown
+        if not self._order.grouped or not shown:
+            return []
+        pinned = bisect_left(shown, True, key=lambda row: not row["pinned"])
+        name = self._order.field
+
+        def minus_time(row: Row) -> float:
+            return -_time(row, name)
+
+        bounds = [("Pinned", 0, pinned)]
+        start = pinned
+        labels = ("Today", "Yesterday", "This week")
+        for label, since in zip(labels, day_starts(now, tz), strict=True):
+            end = bisect_right(shown, -since, lo=start, key=minus_time)
+            bounds.append((label, start, end))
+            start = end
+        bounds.append(("Older", start, len(shown)))
+        return [Group(label, a, b) for label, a, b in bounds if b > a]
 
     # ── changing ────────────────────────────────────────────────────────────
 
     def put(self, row: Row) -> None:
-        """Insert `row`, replacing the row of the same session; both views stay sorted."""
-        sid = row["session_id"]
-        old = self._by_id.get(sid)
-        if old is not None:
-            del self._all[_locate(self._all, old)]
-            if self._shown is not self._all and not old["archived"]:
-                del self._shown[_locate(self._shown, old)]
-        self._by_id[sid] = row
-        key = sort_key(row)
-        self._all.insert(bisect_right(self._all, key, key=sort_key), row)
-        if self._shown is not self._all and not row["archived"]:
-            self._shown.insert(bisect_right(self._shown, key, key=sort_key), row)
+        """Insert `row`, replacing the row of the same session; every list stays sorted."""
+        self.remove(row["session_id"])
+        self._memo.clear()
+        key = self._key
+        hay = haystack(row)
+        new_key = key(row)
+        self._by_id[row["session_id"]] = row
+        for rows, hays, belongs in self._levels():
+            if belongs(row, hay):
+                i = bisect_right(rows, new_key, key=key)
+                rows.insert(i, row)
+                hays.insert(i, hay)
+
+    def remove(self, session_id: str) -> Row | None:
+        """Take a session out of every list (it was deleted); returns its row."""
+        old = self._by_id.pop(session_id, None)
+        if old is None:
+            return None
+        self._memo.clear()  # remembered results hold the old row
+        old_hay = haystack(old)
+        for rows, hays, belongs in self._levels():
+            if belongs(old, old_hay):
+                i = _locate(rows, old, self._key)
+                del rows[i]
+                del hays[i]
+        return old
 
 
 @dataclass(eq=False)
@@ -163,6 +436,20 @@ class EditLedger:
         self._confirmed.setdefault(edit.session_id, shown)
         self._pending.setdefault(edit.session_id, []).append(edit)
         return {**shown, **edit.changes}
+
+    def pending_ids(self) -> list[str]:
+        """Sessions with edits still waiting for their save."""
+        return list(self._pending)
+
+    def rebase(self, session_id: str, row: Row) -> Row:
+        """Another program changed this session (a live reload brought `row`): take it as the
+        confirmed row and return it with the pending edits laid on top again."""
+        if session_id not in self._pending:
+            return row
+        self._confirmed[session_id] = row
+        for edit in self._pending[session_id]:
+            row = {**row, **edit.changes}
+        return row
 
     def settle(self, edit: Edit, stored: Row | None) -> Row:
         """A save finished: `stored` is the store's new row, or None when the save failed.

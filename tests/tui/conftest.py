@@ -35,6 +35,14 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     return True
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The message search index goes to a fresh cache folder, never the user's ~/.cache."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> SessionStore:
     """A store of nine sessions with fixed times (see SESSIONS)."""
@@ -48,7 +56,8 @@ def hermes_store(tmp_path: Path) -> SessionStore:
         pytest.skip("shared Hermes fixture not available")
     target = tmp_path / "hermes" / "sessions"
     shutil.copytree(FIXTURES / "sessions", target)
-    for path in [target, *target.iterdir()]:
+    shutil.copy(FIXTURES / "projects.json", target.parent / "projects.json")
+    for path in [target, target.parent / "projects.json", *target.iterdir()]:
         path.chmod(0o700 if path.is_dir() else 0o600)
     return SessionStore(target)
 

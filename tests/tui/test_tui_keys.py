@@ -13,10 +13,12 @@ from tui_helpers import (
     build_store,
     cursor_id,
     lines,
+    list_y,
     loaded,
     make_app,
     notifications,
     read_record,
+    row_lines,
     screen_text,
     settled,
     shown_ids,
@@ -45,7 +47,7 @@ async def test_list_order_columns_and_status(store: SessionStore) -> None:
     async with app.run_test(size=(120, 20)) as pilot:
         await loaded(pilot)
         assert shown_ids(app) == DEFAULT_ORDER
-        screen = lines(app)
+        screen = row_lines(app)
         assert screen[0].split() == ["Title", "Last", "active", "Msgs", "Model", "Workspace"]
         assert screen[1].startswith(PIN_MARK) and "Why is CI red on main?" in screen[1]
         assert "2 h ago" in screen[1] and "12" in screen[1]
@@ -65,7 +67,7 @@ async def test_wide_titles_keep_columns_aligned(store: SessionStore) -> None:
     app = make_app(store)
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
-        screen = lines(app)
+        screen = row_lines(app)
         cjk = next(line for line in screen if "日本語" in line)
         plain = next(line for line in screen if "Plan the Q3 roadmap" in line)
         assert cell_len(cjk) == cell_len(plain) == app.session_list.scrollable_content_region.width
@@ -99,7 +101,8 @@ async def test_moving_keys(store: SessionStore, keys: tuple[str, ...], expected:
         assert cursor_id(app) == DEFAULT_ORDER[expected]
         # The cursor's line is on screen.
         listing = app.session_list
-        assert round(listing.scroll_y) <= expected < round(listing.scroll_y) + listing.page_rows
+        line = listing.line_of(expected)
+        assert round(listing.scroll_y) <= line < round(listing.scroll_y) + listing.page_rows
 
 
 async def test_end_scrolls_and_draws_the_last_session(store: SessionStore) -> None:
@@ -108,7 +111,7 @@ async def test_end_scrolls_and_draws_the_last_session(store: SessionStore) -> No
         await loaded(pilot)
         await pilot.press("end")
         await pilot.pause()
-        screen = lines(app)
+        screen = row_lines(app)
         assert "Escape" in screen[-1]  # the last session is on the last line
         assert "Why is CI red" not in "".join(screen)  # the first scrolled away
 
@@ -117,10 +120,13 @@ async def test_click_selects_a_row(store: SessionStore) -> None:
     app = make_app(store)
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
-        # Line 0 of the list is the header, so list line 3 is the third session.
-        await pilot.click("#sessions", offset=(10, 3))
+        # Line 0 of the list is the header; group headings sit between the sessions.
+        await pilot.click("#sessions", offset=(10, list_y(app, 2)))
         assert cursor_id(app) == DEFAULT_ORDER[2]
         await pilot.click("#sessions", offset=(10, 0))  # the header: no change
+        assert cursor_id(app) == DEFAULT_ORDER[2]
+        await pilot.click("#sessions", offset=(10, list_y(app, 2) - 1))  # a heading: no change
+        assert lines(app)[list_y(app, 2) - 1].startswith("── Yesterday")
         assert cursor_id(app) == DEFAULT_ORDER[2]
 
 
@@ -139,7 +145,8 @@ async def test_mouse_wheel_scrolls_and_carries_the_cursor(tmp_path: Any) -> None
             )
             await pilot.pause()
         assert listing.scroll_y > 0
-        assert listing.cursor == round(listing.scroll_y)  # pulled along, still visible
+        # Pulled along: the first session on screen (all are "Today": one heading, line 0).
+        assert listing.line_of(listing.cursor) == round(listing.scroll_y)
         assert "Session 0 " not in "".join(lines(app))
 
 
@@ -163,7 +170,7 @@ async def test_rename_with_r(store: SessionStore) -> None:
         assert not editor.is_open and app.session_list.has_focus
         assert cursor_id(app) == "aaaa00000003"
         assert app.rows[1]["title"] == "Q4 plan"
-        assert "Q4 plan" in lines(app)[2]
+        assert "Q4 plan" in row_lines(app)[2]
         await settled(pilot)
         record = read_record(store, "aaaa00000003")
         assert record["title"] == "Q4 plan"
@@ -172,7 +179,7 @@ async def test_rename_with_r(store: SessionStore) -> None:
         assert {r["session_id"]: r["title"] for r in store.list_rows()}["aaaa00000003"] == (
             "Q4 plan"
         )
-        assert "Q4 plan" in lines(app)[2]
+        assert "Q4 plan" in row_lines(app)[2]
 
 
 async def test_rename_with_f2_and_escape_cancels(store: SessionStore) -> None:
@@ -185,7 +192,7 @@ async def test_rename_with_f2_and_escape_cancels(store: SessionStore) -> None:
         await pilot.press(*"something else", "escape")
         assert not app.editor.is_open
         assert app.session_list.has_focus
-        assert "Why is CI red on main?" in lines(app)[1]
+        assert "Why is CI red on main?" in row_lines(app)[1]
         await settled(pilot)
         assert read_record(store, "aaaa00000002") == before
 
@@ -201,7 +208,7 @@ async def test_empty_title_is_refused(store: SessionStore) -> None:
         await pilot.press("escape")
         await settled(pilot)
         assert read_record(store, "aaaa00000002") == before
-        assert "Why is CI red on main?" in lines(app)[1]
+        assert "Why is CI red on main?" in row_lines(app)[1]
 
 
 async def test_unchanged_title_writes_nothing(store: SessionStore, monkeypatch: Any) -> None:
@@ -225,7 +232,7 @@ async def test_pin_with_p_moves_row_and_cursor_follows(store: SessionStore) -> N
         # At once: pinned, now first (the newest pin), cursor still on it.
         assert shown_ids(app)[0] == "aaaa00000008"
         assert cursor_id(app) == "aaaa00000008"
-        assert lines(app)[1].startswith(PIN_MARK)
+        assert row_lines(app)[1].startswith(PIN_MARK)
         await settled(pilot)
         record = read_record(store, "aaaa00000008")
         assert record["pinned"] is True and record["updated_at"] > NOW
@@ -235,7 +242,7 @@ async def test_pin_with_p_moves_row_and_cursor_follows(store: SessionStore) -> N
         assert read_record(store, "aaaa00000008")["pinned"] is False
         # Unpinned, it is the newest unpinned session (pinning moved updated_at): line 2.
         assert shown_ids(app)[:2] == ["aaaa00000002", "aaaa00000008"]
-        assert "Escape" in lines(app)[2] and not lines(app)[2].startswith(PIN_MARK)
+        assert "Escape" in row_lines(app)[2] and not row_lines(app)[2].startswith(PIN_MARK)
         assert cursor_id(app) == "aaaa00000008"
 
 
@@ -266,7 +273,7 @@ async def test_show_archived_with_shift_a(store: SessionStore) -> None:
         assert app.rows.show_archived
         assert len(app.rows) == 9
         assert cursor_id(app) == "aaaa00000001"  # the cursor stayed on its session
-        screen = lines(app)
+        screen = row_lines(app)
         archived = next(line for line in screen if "Old archived experiment" in line)
         assert archived.startswith(" " + ARCHIVE_MARK)
         both = next(line for line in screen if "Archived but pinned" in line)
@@ -285,7 +292,7 @@ async def test_show_archived_with_shift_a(store: SessionStore) -> None:
 
 async def test_help_with_question_mark(store: SessionStore) -> None:
     app = make_app(store)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(110, 70)) as pilot:
         await loaded(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)

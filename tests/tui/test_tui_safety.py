@@ -12,11 +12,13 @@ from typing import Any
 from tui_helpers import (
     build_store,
     cursor_id,
-    lines,
+    line_of,
+    list_y,
     loaded,
     make_app,
     notifications,
     read_record,
+    row_lines,
     screen_text,
     settled,
     shown_ids,
@@ -35,13 +37,13 @@ async def test_markup_in_titles_is_literal_text(store: SessionStore) -> None:
         await loaded(pilot)
         row = app.rows.index_of("aaaa00000004")
         assert row is not None
-        line = lines(app)[row + 1]
+        line = line_of(app, "aaaa00000004")
         assert "[b]not bold[/b] and [@click=app.quit]not a link[/]" in line
         # No segment carries a style link or an action: the text is inert.
-        strip = app.session_list.render_line(row + 1)
+        strip = app.session_list.render_line(list_y(app, row))
         assert all(not (seg.style and (seg.style.link or seg.style.meta)) for seg in strip)
         # Clicking the "link" only moves the cursor; the app keeps running.
-        await pilot.click("#sessions", offset=(40, row + 1))
+        await pilot.click("#sessions", offset=(40, list_y(app, row)))
         await pilot.pause()
         assert app.is_running and cursor_id(app) == "aaaa00000004"
         # The rename editor shows the same literal text and saves it unchanged.
@@ -60,7 +62,7 @@ async def test_escape_sequences_render_inert(store: SessionStore) -> None:
         await loaded(pilot)
         index = app.rows.index_of("aaaa00000008")
         assert index is not None
-        strip = app.session_list.render_line(index + 1)
+        strip = app.session_list.render_line(list_y(app, index))
         text = "".join(segment.text for segment in strip)
         assert "\x1b" not in text and "\x07" not in text
         assert "Escape ␛[2J␛]52;c;aGk=␇ stays inert" in text
@@ -88,7 +90,7 @@ async def test_read_only_store_puts_row_back_and_says_why(
         await pilot.press("r", *"new", "enter")
         await settled(pilot)
         assert app.rows.get("aaaa00000001")["title"] == "Fix the login redirect loop"  # type: ignore[index]
-        assert "Fix the login redirect loop" in lines(app)[2]
+        assert "Fix the login redirect loop" in row_lines(app)[2]
         assert len([m for m in notifications(app) if "read-only" in m]) == 2
         assert app.is_running
     assert snapshot_files(store.directory) == before  # nothing on disk changed
@@ -232,7 +234,7 @@ async def test_hermes_written_store(hermes_store: SessionStore) -> None:
         assert app.rows.total == 5
         text = screen_text(app)
         assert "[b]not bold[/b] and [@click=app.quit]not a link[/]" in text
-        assert lines(app)[1].startswith("★")  # Hermes' pinned session first
+        assert row_lines(app)[1].startswith("★")  # Hermes' pinned session first
         sid = cursor_id(app)
         assert sid is not None
         before = read_record(hermes_store, sid)

@@ -3,6 +3,8 @@ waiting for work to finish (never sleeping), and reading what the list shows."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -79,10 +81,15 @@ def build_store(folder: Path, sessions: Any = SESSIONS) -> SessionStore:
 
 
 def make_app(store: SessionStore, **kwargs: Any) -> SessionBrowser:
-    """The app with a frozen clock, UTC, and a fixed store label (deterministic screens)."""
+    """The app with a frozen clock, UTC, and a fixed store label (deterministic screens).
+
+    The store is not polled for changes unless asked (`poll_interval=...`): a test of live
+    updates says so, and calls `app.poll_store()` or waits for the poller; every other test
+    sees only its own edits, whatever the timing."""
     kwargs.setdefault("clock", lambda: NOW)
     kwargs.setdefault("tz", UTC)
     kwargs.setdefault("store_label", LABEL)
+    kwargs.setdefault("poll_interval", None)
     return SessionBrowser(store, **kwargs)
 
 
@@ -115,9 +122,42 @@ async def settled(pilot: Pilot[None]) -> SessionBrowser:
 
 
 def lines(app: SessionBrowser) -> list[str]:
-    """The list's lines as a person sees them (line 0 is the column header)."""
+    """The list's lines as a person sees them (line 0 is the column header; group headings
+    such as "── Today ──" are lines too)."""
     listing = app.session_list
     return [listing.render_line(y).text for y in range(listing.size.height)]
+
+
+def row_lines(app: SessionBrowser) -> list[str]:
+    """The column header, then the sessions' lines on screen (group headings left out)."""
+    return [line for line in lines(app) if not line.startswith("──")]
+
+
+def line_of(app: SessionBrowser, sid: str) -> str:
+    """The line on screen showing session `sid` (fails loudly when it is not on screen)."""
+    listing = app.session_list
+    index = app.rows.index_of(sid)
+    assert index is not None, f"{sid} is not in the view"
+    y = listing.line_of(index) - round(listing.scroll_y) + 1
+    assert 1 <= y < listing.size.height, f"{sid} is scrolled out of view"
+    return listing.render_line(y).text
+
+
+def list_y(app: SessionBrowser, index: int) -> int:
+    """The widget-relative y of row `index` (for clicks)."""
+    listing = app.session_list
+    return listing.line_of(index) - round(listing.scroll_y) + 1
+
+
+async def wait_until(
+    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0, what: str = ""
+) -> None:
+    """Let the app run until `condition()` holds; fail loudly after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+        await pilot.pause(0.02)
 
 
 def screen_text(app: SessionBrowser) -> str:

@@ -44,7 +44,7 @@ class HelpScreen(ModalScreen[None]):
         background: $background 60%;
     }
     HelpScreen > #panel {
-        width: 80;
+        width: 100;
         max-width: 100%;
         height: auto;
         max-height: 100%;

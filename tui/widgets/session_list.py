@@ -13,26 +13,34 @@ row is parsed as markup or reaches the terminal as a control sequence.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from rich.cells import cell_len
+from rich.color import ColorParseError
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.keys import LIST_KEYS
-from tui.rows import Row, SessionRows
-from tui.text import Clock, fit, fit_left, fit_right, inert, relative_time, short_model
+from tui.marks import Pieces, fit_left_marked, fit_marked
+from tui.query import find_spans
+from tui.rows import Group, Row, SessionRows
+from tui.text import Clock, fit, fit_right, inert, relative_time
+from tui.widgets.scrolling import set_virtual_height
 
 PIN_MARK = "★"
 ARCHIVE_MARK = "⊖"
+SORT_MARK = "▾"
 
 
 @dataclass(frozen=True)
@@ -46,25 +54,46 @@ class Columns:
     count: int
     model: int
     workspace: int
+    project: int = 0
 
 
-@lru_cache(maxsize=16)
-def columns_for(width: int) -> Columns:
+#: (model, workspace, project) widths to try, widest first.
+_LAYOUTS = ((22, 28), (18, 20), (14, 14), (12, 0), (0, 0))
+_PROJECT_LAYOUTS = ((22, 28, 14), (18, 20, 12), (14, 14, 12), (12, 0, 10), (0, 0, 10), (0, 0, 0))
+
+
+@lru_cache(maxsize=32)
+def columns_for(width: int, project: bool = False) -> Columns:
     """Share the width out: fixed columns first, the title takes the rest; on narrow
-    terminals the workspace goes first, then the model narrows, so titles stay readable."""
+    terminals the workspace goes first, then the model narrows (then the project column,
+    shown only when the store has projects), so titles stay readable."""
     marker, when, count = 3, 11, 5
-    for model, workspace in ((22, 28), (18, 20), (14, 14), (12, 0), (0, 0)):
+    layouts = _PROJECT_LAYOUTS if project else tuple((m, w, 0) for m, w in _LAYOUTS)
+    for model, workspace, proj in layouts:
         fixed = marker + (when + 1) + (count + 1)
         fixed += (model + 1) if model else 0
         fixed += (workspace + 1) if workspace else 0
+        fixed += (proj + 1) if proj else 0
         title = width - fixed - 1
-        if title >= max(16, width // 3) or (model, workspace) == (0, 0):
-            return Columns(width, marker, max(title, 1), when, count, model, workspace)
+        if title >= max(16, width // 3) or (model, workspace, proj) == (0, 0, 0):
+            return Columns(width, marker, max(title, 1), when, count, model, workspace, proj)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@lru_cache(maxsize=256)
+def _color_style(color: str | None) -> Style:
+    if not color:
+        return Style()
+    try:
+        return Style(color=color)
+    except ColorParseError:
+        return Style()
+
+
 class SessionList(ScrollView, can_focus=True):
-    """All sessions of a store, one line each, with a cursor. Line 0 is the column header."""
+    """All sessions of a store, one line each, with a cursor. Line 0 is the column header
+    (it stays put); below it, in a time order, group headings (Pinned, Today, ...) sit
+    between the rows. The cursor is a row index and never lands on a heading."""
 
     BINDINGS: ClassVar[list[BindingType]] = [key.binding() for key in LIST_KEYS]
 
@@ -75,6 +104,8 @@ class SessionList(ScrollView, can_focus=True):
         "session-list--archived",
         "session-list--meta",
         "session-list--placeholder",
+        "session-list--group",
+        "session-list--match",
     }
 
     DEFAULT_CSS = """
@@ -103,6 +134,8 @@ class SessionList(ScrollView, can_focus=True):
         & > .session-list--archived { color: $text-disabled; text-style: italic; }
         & > .session-list--meta { color: $text-muted; }
         & > .session-list--placeholder { color: $text-muted; text-style: italic; }
+        & > .session-list--group { color: $text-accent; text-style: bold; }
+        & > .session-list--match { color: $text-warning; text-style: bold underline; }
     }
     """
 
@@ -121,6 +154,11 @@ class SessionList(ScrollView, can_focus=True):
         self.rows: SessionRows = SessionRows()
         self.cursor = 0
         self.placeholder = "Loading sessions…"
+        #: project_id -> api.projects.Project (name, color), from projects.json
+        self.projects: Mapping[str, Any] = {}
+        self.groups: list[Group] = []
+        self._group_starts: list[int] = []  # first row of each group
+        self._group_lines: list[int] = []  # the line each group's heading is on
 
     # ── data ────────────────────────────────────────────────────────────────
 
@@ -131,28 +169,67 @@ class SessionList(ScrollView, can_focus=True):
             return self.rows[self.cursor]
         return None
 
-    def set_rows(self, rows: SessionRows, *, keep: str | None = None) -> None:
-        """Show a new set of rows, the cursor on session `keep` when it is shown."""
+    def set_rows(self, rows: SessionRows, *, keep: str | None = None, anchor: bool = False) -> None:
+        """Show a new set of rows, the cursor on session `keep` when it is shown. With
+        `anchor`, the cursor's line also stays where it was on screen (a live reload: rows
+        appearing above it must not make the list jump)."""
+        offset = self.line_of(self.cursor) - round(self.scroll_y) if anchor else None
         self.rows = rows
-        self.rows_changed(keep=keep)
+        self.rows_changed(keep=keep, offset=offset)
 
-    def rows_changed(self, *, keep: str | None = None) -> None:
+    def rows_changed(self, *, keep: str | None = None, offset: int | None = None) -> None:
         """The rows were edited in place: resize, put the cursor back on session `keep` (it may
         have moved), or keep its position when that session has left the view."""
         index = self.rows.index_of(keep) if keep is not None else None
-        self.virtual_size = Size(0, len(self.rows) + 1)
+        self._regroup()
+        set_virtual_height(self, self.line_count + 1)
         self.cursor = index if index is not None else self._clamp(self.cursor)
         self.refresh()
+        if offset is not None and index is not None:
+            target = max(0, self.line_of(index) - offset)
+            self.scroll_to(y=target, animate=False, immediate=True)
         self.call_after_refresh(self.scroll_to_cursor)
+
+    def _regroup(self) -> None:
+        self.groups = self.rows.groups(self.clock(), self.tz)
+        self._group_starts = [group.start for group in self.groups]
+        self._group_lines = [group.start + k for k, group in enumerate(self.groups)]
+
+    def tick(self) -> None:
+        """The clock moved on: relative times and (past midnight) the groups change."""
+        groups = self.rows.groups(self.clock(), self.tz)
+        if groups != self.groups:
+            self.rows_changed(keep=None if self.highlighted is None
+                              else self.highlighted["session_id"])
+        else:
+            self.refresh()
 
     def _clamp(self, index: int) -> int:
         return max(0, min(index, len(self.rows) - 1))
+
+    # ── lines: rows and group headings ──────────────────────────────────────
+
+    @property
+    def line_count(self) -> int:
+        return len(self.rows) + len(self.groups)
+
+    def line_of(self, index: int) -> int:
+        """The content line (0 = first line under the column header) of row `index`."""
+        return index + bisect_right(self._group_starts, index)
+
+    def item_at(self, line: int) -> tuple[Group | None, int | None]:
+        """What content line `line` holds: (a group heading, None) or (None, a row index)."""
+        k = bisect_right(self._group_lines, line)
+        if k and self._group_lines[k - 1] == line:
+            return self.groups[k - 1], None
+        index = line - k
+        return None, (index if 0 <= index < len(self.rows) else None)
 
     # ── cursor ──────────────────────────────────────────────────────────────
 
     @property
     def page_rows(self) -> int:
-        """How many session lines fit on screen (the header takes one)."""
+        """How many lines fit on screen below the column header."""
         return max(1, self.scrollable_content_region.height - 1)
 
     def move_to(self, index: int) -> None:
@@ -161,23 +238,31 @@ class SessionList(ScrollView, can_focus=True):
             return
         index = self._clamp(index)
         if index != self.cursor:
-            self.refresh_line(self.cursor + 1)
+            self._refresh_row(self.cursor)
             self.cursor = index
-            self.refresh_line(index + 1)
+            self._refresh_row(index)
         self.scroll_to_cursor()
 
+    def _refresh_row(self, index: int) -> None:
+        line = self.line_of(index) - round(self.scroll_y)
+        if 0 <= line < self.page_rows:
+            self.refresh_line(line + 1)
+
     def scroll_to_cursor(self) -> None:
-        """Scroll the least that shows the cursor's line."""
+        """Scroll the least that shows the cursor's line (and its group's heading, when the
+        cursor is on the group's first row)."""
         top = round(self.scroll_y)
         page = self.page_rows
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
-        elif self.cursor >= top + page:
-            self.scroll_to(y=self.cursor - page + 1, animate=False)
+        line = self.line_of(self.cursor)
+        first = line - 1 if self.cursor in self._group_starts else line
+        if first < top:
+            self.scroll_to(y=first, animate=False)
+        elif line >= top + page:
+            self.scroll_to(y=line - page + 1, animate=False)
 
     def row_region(self, index: int) -> Region | None:
         """Where row `index` is on screen, or None when it is scrolled out of view."""
-        line = index - round(self.scroll_y)
+        line = self.line_of(index) - round(self.scroll_y)
         if not 0 <= line < self.page_rows:
             return None
         region = self.scrollable_content_region
@@ -188,7 +273,7 @@ class SessionList(ScrollView, can_focus=True):
         row = self.row_region(index)
         if row is None:
             return None
-        cols = columns_for(row.width)
+        cols = columns_for(row.width, bool(self.projects))
         return Region(row.x + cols.marker, row.y, cols.title + 1, 1)
 
     def action_cursor_up(self) -> None:
@@ -213,9 +298,18 @@ class SessionList(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or offset.y == 0:
             return
-        index = round(self.scroll_y) + offset.y - 1
-        if 0 <= index < len(self.rows):
+        _, index = self.item_at(round(self.scroll_y) + offset.y - 1)
+        if index is not None:
             self.move_to(index)
+            if event.chain >= 2:
+                self.post_message(self.Opened(self.rows[index]["session_id"]))
+
+    class Opened(Message):
+        """A double click on a session."""
+
+        def __init__(self, session_id: str) -> None:
+            super().__init__()
+            self.session_id = session_id
 
     class Resized(Message):
         """The list's size changed (so did its columns): whatever sits over a row moves."""
@@ -236,11 +330,20 @@ class SessionList(ScrollView, can_focus=True):
         if not len(self.rows):
             return
         top = round(self.scroll_y)
-        inside = max(top, min(self.cursor, top + self.page_rows - 1))
-        if inside != self.cursor:
-            self.refresh_line(self.cursor + 1)
-            self.cursor = self._clamp(inside)
-            self.refresh_line(self.cursor + 1)
+        bottom = top + self.page_rows - 1
+        line = self.line_of(self.cursor)
+        if line < top:
+            _, index = self.item_at(top)
+            target = index if index is not None else self.item_at(top + 1)[1]
+        elif line > bottom:
+            _, index = self.item_at(bottom)
+            target = index if index is not None else self.item_at(bottom - 1)[1]
+        else:
+            return
+        if target is not None and target != self.cursor:
+            self._refresh_row(self.cursor)
+            self.cursor = self._clamp(target)
+            self._refresh_row(self.cursor)
 
     # ── drawing ─────────────────────────────────────────────────────────────
 
@@ -253,48 +356,97 @@ class SessionList(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             return self._header(width)
-        index = round(self.scroll_y) + y - 1
         if not len(self.rows):
             if y == 2:
                 style = base + self.get_component_rich_style("session-list--placeholder")
                 return Strip([Segment(fit("  " + inert(self.placeholder), width), style)], width)
             return Strip.blank(width, base)
-        if index >= len(self.rows):
+        group, index = self.item_at(round(self.scroll_y) + y - 1)
+        if group is not None:
+            return self._group(group, width)
+        if index is None:
             return Strip.blank(width, base)
         return self._row(self.rows[index], width, index == self.cursor)
 
     def _header(self, width: int) -> Strip:
-        cols = columns_for(width)
+        cols = columns_for(width, bool(self.projects))
+        order = self.rows.order
         style = self.rich_style + self.get_component_rich_style("session-list--header")
-        text = " " * cols.marker + fit("Title", cols.title) + " " + fit("Last active", cols.when)
-        text += " " + fit_right("Msgs", cols.count)
+
+        def label(text: str, sorted_on: bool, width: int) -> str:
+            """A heading, marked when the list is sorted on it (and the mark fits)."""
+            marked = text + SORT_MARK
+            return marked if sorted_on and cell_len(marked) <= width else text
+
+        text = " " * cols.marker + fit(label("Title", order.name == "title", cols.title),
+                                       cols.title)
+        if cols.project:
+            text += " " + fit("Project", cols.project)
+        text += " " + fit(label(order.column, order.grouped, cols.when), cols.when)
+        text += " " + fit_right(label("Msgs", order.name == "messages", cols.count), cols.count)
         if cols.model:
             text += " " + fit("Model", cols.model)
         if cols.workspace:
             text += " " + fit("Workspace", cols.workspace)
         return Strip([Segment(fit(text, width), style)], width)
 
+    def _group(self, group: Group, width: int) -> Strip:
+        style = self.rich_style + self.get_component_rich_style("session-list--group")
+        meta = self.rich_style + self.get_component_rich_style("session-list--meta")
+        label = f" {group.label} "
+        count = f" {group.end - group.start:,} "
+        rule = max(0, width - 2 - cell_len(label) - cell_len(count))
+        segments = [Segment("──", meta), Segment(label, style),
+                    Segment("─" * rule, meta), Segment(count, meta)]
+        return Strip(segments, width).crop(0, width)
+
+    def _pieces(self, pieces: Pieces, style: Style, match: Style) -> list[Segment]:
+        return [Segment(text, style + match if marked else style) for text, marked in pieces]
+
     def _row(self, row: Row, width: int, selected: bool) -> Strip:
-        cols = columns_for(width)
+        cols = columns_for(width, bool(self.projects))
+        query = self.rows.query
         style = self.rich_style
         if selected:
             style += self.get_component_rich_style("session-list--cursor")
         archived = row["archived"]
-        main = style + self._style("session-list--archived") if archived else style
-        meta = main + self._style("session-list--meta")
+        dim = self._style("session-list--archived", selected) if archived else None
+        main = style + dim if dim else style
+        meta = style + self._style("session-list--meta", selected)
+        if dim:
+            meta += dim  # an archived row is dimmed all along
+        match = self._style("session-list--match")
         marker = (PIN_MARK if row["pinned"] else " ") + (ARCHIVE_MARK if archived else " ") + " "
-        segments = [
-            Segment(marker, style + self._style("session-list--pin")),
-            Segment(fit(inert(row["title"]), cols.title), main),
-            Segment(" " + fit(relative_time(row["updated_at"], self.clock(), self.tz), cols.when)
-                    + " " + fit_right(str(row["message_count"]), cols.count), meta),
-        ]
-        used = cols.marker + cols.title + cols.when + cols.count + 2
+        title = inert(row["title"])
+        segments = [Segment(marker, style + self._style("session-list--pin"))]
+        segments += self._pieces(
+            fit_marked(title, find_spans(title, query.words), cols.title), main, match
+        )
+        used = cols.marker + cols.title
+        if cols.project:
+            segments.append(Segment(" ", meta))
+            segments += self._project_cell(row, cols.project, meta, match)
+            used += cols.project + 1
+        stamp = row.get(self.rows.order.time_field)
+        if not isinstance(stamp, int | float):
+            stamp = row["updated_at"]
+        segments.append(Segment(
+            " " + fit(relative_time(stamp, self.clock(), self.tz), cols.when)
+            + " " + fit_right(str(row["message_count"]), cols.count), meta))
+        used += cols.when + cols.count + 2
         if cols.model:
-            segments.append(Segment(" " + short_model(inert(row["model"]), cols.model), meta))
+            model = inert(row["model"])
+            if cell_len(model) > cols.model and "/" in model:
+                model = model.rsplit("/", 1)[1]  # the provider prefix goes first
+            spans = find_spans(model, query.words + query.values("model"))
+            segments.append(Segment(" ", meta))
+            segments += self._pieces(fit_marked(model, spans, cols.model), meta, match)
             used += cols.model + 1
         if cols.workspace:
-            segments.append(Segment(" " + fit_left(inert(row["workspace"]), cols.workspace), meta))
+            workspace = inert(row["workspace"])
+            spans = find_spans(workspace, query.words + query.values("workspace"))
+            segments.append(Segment(" ", meta))
+            segments += self._pieces(fit_left_marked(workspace, spans, cols.workspace), meta, match)
             used += cols.workspace + 1
         if used < width:
             segments.append(Segment(" " * (width - used), style))
@@ -302,6 +454,22 @@ class SessionList(ScrollView, can_focus=True):
             return Strip(segments, used).crop(0, width)
         return Strip(segments, width)
 
-    def _style(self, component: str) -> Style:
-        """A component's own style, to lay over the line's base style."""
-        return self.get_component_rich_style(component, partial=True)
+    def _project_cell(self, row: Row, width: int, meta: Style, match: Style) -> list[Segment]:
+        pid = row.get("project_id")
+        if not pid:
+            return [Segment(" " * width, meta)]
+        project = self.projects.get(pid)
+        name = inert(project.name if project is not None else str(pid))
+        color = _color_style(project.color if project is not None else None)
+        spans = find_spans(name, self.rows.query.values("project"))
+        return self._pieces(fit_marked(name, spans, width), meta + color, match)
+
+    def _style(self, component: str, selected: bool = False) -> Style:
+        """A component's own style, to lay over the line's base style. Its color comes from
+        the full style, blended over the list's background (a partial style cannot resolve
+        the transparency of $text-muted or $text-disabled, and would draw them at full
+        strength); on the cursor's line the cursor's colors win."""
+        partial = self.get_component_rich_style(component, partial=True)
+        if selected:
+            return partial.without_color
+        return partial + Style(color=self.get_component_rich_style(component).color)

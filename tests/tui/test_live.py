@@ -1,0 +1,277 @@
+"""Live updates: another process writes the store while the app is open.
+
+The writer is a real second process (`subprocess`, a fresh interpreter) that edits the store
+through `api.store.SessionStore`, as Hermes WebUI or a second browser would. The app notices by
+polling `change_token()` and merges what it reads: new sessions appear, changed titles update,
+deleted ones go, the cursor stays on its session, edits not yet saved stay on screen, an open
+rename editor is not disturbed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from tui_helpers import (
+    HOUR,
+    MIN,
+    NOW,
+    cursor_id,
+    line_of,
+    loaded,
+    make_app,
+    notifications,
+    read_record,
+    settled,
+    shown_ids,
+    wait_until,
+)
+
+from api.store import SessionStore
+from tui.live import POLL_SECONDS
+from tui.screens.transcript import TranscriptScreen
+
+WRITER = r"""
+import json, os, sys
+from api.store import SessionStore
+
+store = SessionStore(sys.argv[1])
+for op in json.loads(sys.argv[2]):
+    kind, sid = op[0], op[1]
+    if kind == "add":
+        title, updated = op[2], op[3]
+        session = store.new_session(
+            session_id=sid, title=title, model="hermes/agent", workspace="/srv/hermes",
+            created_at=updated - 60, updated_at=updated, pinned=False, archived=False,
+            messages=[{"role": "user", "content": "hello from the other process"}],
+        )
+        store.save(session, touch=False)
+    elif kind == "update":  # fields, as Hermes writes them (explicit times: deterministic)
+        store.update(sid, op[2], touch=False)
+    elif kind == "say":  # the agent appends a message
+        store.modify(sid, lambda s: s.messages.append({"role": "assistant", "content": op[2]}),
+                     touch=False)
+    elif kind == "delete":  # Hermes deletes the file; readers drop the row
+        os.unlink(store.directory / (sid + ".json"))
+"""
+
+
+def other_process(store: SessionStore, *ops: Any) -> None:
+    """Run `ops` in a second Python process writing through SessionStore; fail loudly."""
+    done = subprocess.run(
+        [sys.executable, "-c", WRITER, str(store.directory), json.dumps(ops)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+async def test_second_process_edits_show_within_a_second(store: SessionStore) -> None:
+    app = make_app(store, poll_interval=POLL_SECONDS)  # the real poller, at its real pace
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "j", "j")
+        assert cursor_id(app) == "aaaa00000004"
+        other_process(
+            store,
+            ("add", "bbbb00000001", "Brand new from Hermes", NOW - MIN),
+            ("update", "aaaa00000003", {"title": "Renamed by Hermes"}),
+            ("delete", "aaaa00000005"),
+        )
+        written = time.monotonic()
+        await wait_until(
+            pilot,
+            lambda: "bbbb00000001" in shown_ids(app) and "aaaa00000005" not in shown_ids(app)
+            and app.rows.get("aaaa00000003")["title"] == "Renamed by Hermes",  # type: ignore[index]
+            timeout=5, what="the other process's edits on screen",
+        )
+        followed = time.monotonic() - written
+        await pilot.pause()
+        assert followed < 1.5, followed  # polled every 0.5 s: within a second, with slack
+        assert shown_ids(app) == ["aaaa00000002", "bbbb00000001", "aaaa00000001",
+                                  "aaaa00000003", "aaaa00000004", "aaaa00000007",
+                                  "aaaa00000008"]
+        assert "Brand new from Hermes" in line_of(app, "bbbb00000001")
+        assert "Renamed by Hermes" in line_of(app, "aaaa00000003")
+        assert cursor_id(app) == "aaaa00000004"  # the cursor stayed on its session
+        assert "9 sessions · 7 shown" in str(app.counts.render())
+        # And the app still edits what is there now.
+        await pilot.press("p")
+        await settled(pilot)
+        assert read_record(store, "aaaa00000004")["pinned"] is True
+
+
+async def test_the_list_does_not_jump_under_the_cursor(store: SessionStore) -> None:
+    """Scrolled down, sessions arriving at the top keep the cursor's line where it was."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 9)) as pilot:
+        await loaded(pilot)
+        await pilot.press("end", "k")
+        listing = app.session_list
+        assert cursor_id(app) == "aaaa00000007" and listing.scroll_y > 0
+        screen_line = listing.line_of(listing.cursor) - round(listing.scroll_y)
+        other_process(store, ("add", "bbbb00000001", "New one", NOW - MIN),
+                      ("add", "bbbb00000002", "Newer one", NOW - 30))
+        app.poll_store()
+        await wait_until(pilot, lambda: "bbbb00000002" in shown_ids(app), what="the reload")
+        await pilot.pause()
+        assert cursor_id(app) == "aaaa00000007"
+        assert listing.line_of(listing.cursor) - round(listing.scroll_y) == screen_line
+
+
+async def test_pending_edit_stays_on_top_of_a_reload(
+    store: SessionStore, monkeypatch: Any
+) -> None:
+    """A pin still being saved while another process renames the same session: the screen
+    shows both at once, and the disk ends with both."""
+    gate = threading.Event()
+    real = store.set_pinned
+
+    def slow_pin(sid: str, pinned: bool) -> dict[str, Any]:
+        assert gate.wait(10)
+        return real(sid, pinned)
+
+    monkeypatch.setattr(store, "set_pinned", slow_pin)
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "p")  # pin "Fix the login redirect loop": held back
+        assert app.rows.get("aaaa00000001")["pinned"] is True  # type: ignore[index]
+        other_process(store, ("update", "aaaa00000001", {"title": "Fixed by the agent"}),
+                      ("say", "aaaa00000001", "done"))
+        app.poll_store()
+        await wait_until(pilot, lambda: app.rows.get("aaaa00000001")["title"]  # type: ignore[index]
+                         == "Fixed by the agent", what="the reload")
+        row = app.rows.get("aaaa00000001")
+        assert row is not None and row["pinned"] is True  # the pending pin, re-applied
+        assert row["message_count"] == 7  # the agent's new message counted
+        assert cursor_id(app) == "aaaa00000001"
+        assert "★" in line_of(app, "aaaa00000001")
+        gate.set()
+        await settled(pilot)
+        record = read_record(store, "aaaa00000001")
+        assert (record["pinned"], record["title"]) == (True, "Fixed by the agent")
+        assert record["messages"][-1]["content"] == "done"
+
+
+async def test_open_rename_editor_is_not_disturbed(store: SessionStore) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "j", "r", *"My new plan")
+        editor = app.editor
+        assert editor.session_id == "aaaa00000003"
+        before_y = editor.region.y
+        # Another process adds a session above it (rows move down) and the agent writes in
+        # the very session being renamed.
+        other_process(
+            store,
+            ("add", "bbbb00000001", "Arrived meanwhile", NOW - MIN),
+            ("say", "aaaa00000003", "the agent's new message"),
+        )
+        app.poll_store()
+        await wait_until(pilot, lambda: "bbbb00000001" in shown_ids(app), what="the reload")
+        await pilot.pause()
+        assert editor.is_open and editor.has_focus
+        assert editor.value == "My new plan"  # what was typed is still there
+        index = app.rows.index_of("aaaa00000003")
+        region = app.session_list.title_region(index or 0)
+        assert region is not None and editor.region.y == region.y == before_y + 1
+        await pilot.press("enter")
+        await settled(pilot)
+        record = read_record(store, "aaaa00000003")
+        assert record["title"] == "My new plan"
+        assert record["messages"][-1]["content"] == "the agent's new message"  # kept
+
+
+async def test_editor_on_a_deleted_session_closes_and_says_so(store: SessionStore) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "r")
+        other_process(store, ("delete", "aaaa00000001"))
+        app.poll_store()
+        await wait_until(pilot, lambda: "aaaa00000001" not in shown_ids(app),
+                         what="the deleted session to go")
+        await pilot.pause()
+        assert not app.editor.is_open and app.session_list.has_focus
+        assert any("deleted" in m for m in notifications(app))
+        assert cursor_id(app) == "aaaa00000003"  # the row that took its place
+
+
+async def test_a_reload_read_before_a_save_landed_does_not_undo_it(
+    store: SessionStore, monkeypatch: Any
+) -> None:
+    """The reload worker reads the store, then a save lands, then the reload's (older) rows
+    arrive: the saved pin must stay on screen."""
+    gate = threading.Event()
+    real = store.list_rows
+    calls = 0
+
+    def stale_rows() -> list[dict[str, Any]]:
+        nonlocal calls
+        calls += 1
+        rows = real()
+        if calls > 1:  # a reload: read now, hand over later
+            assert gate.wait(10)
+        return rows
+
+    monkeypatch.setattr(store, "list_rows", stale_rows)
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        app.reload_rows()
+        await wait_until(pilot, lambda: calls == 2, what="the reload to read the store")
+        await pilot.press("j", "p")
+        await app.saves.wait_idle()
+        await pilot.pause()
+        assert read_record(store, "aaaa00000001")["pinned"] is True
+        gate.set()
+        await wait_until(pilot, lambda: not app._reloading, what="the reload")
+        await pilot.pause()
+        assert app.rows.get("aaaa00000001")["pinned"] is True  # type: ignore[index]
+        assert shown_ids(app)[0] == "aaaa00000001"
+
+
+async def test_transcript_header_follows_another_process(store: SessionStore) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TranscriptScreen)
+                         and app.screen.loaded, what="the transcript")
+        screen = app.screen
+        assert isinstance(screen, TranscriptScreen)
+        other_process(store, ("update", "aaaa00000001",
+                              {"title": "Retitled elsewhere", "updated_at": NOW - HOUR}),
+                      ("say", "aaaa00000001", "a late reply"))
+        app.poll_store()
+        await wait_until(pilot, lambda: screen.title_text == "Retitled elsewhere",
+                         what="the header to follow")
+        await wait_until(pilot, lambda: screen.view.transcript is not None
+                         and screen.view.transcript.message_count == 7,
+                         what="the transcript to reload")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert cursor_id(app) == "aaaa00000001"
+        assert "Retitled elsewhere" in line_of(app, "aaaa00000001")
+
+
+async def test_store_that_appears_later_is_loaded(tmp_path: Any) -> None:
+    """The folder was missing at start (an error on screen); once it exists, the poller loads
+    it."""
+    from tui_helpers import build_store
+
+    folder = tmp_path / "late" / "sessions"
+    app = make_app(SessionStore(folder))
+    async with app.run_test(size=(120, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.loaded
+        build_store(folder)
+        app.poll_store()
+        await wait_until(pilot, lambda: app.loaded, what="the store to load")
+        assert len(app.rows) == 7

@@ -1,0 +1,27 @@
+"""Changing how tall a Line API list is without laying out the whole screen again.
+
+`virtual_size` is a layout reactive: setting it makes Textual lay out every widget, which costs
+more than drawing the list itself (it would be most of a filter keystroke's time). A list's
+height in lines does not move anything else on screen unless its scrollbar appears or goes,
+so the size is set without the layout, the scrollbars are updated (Textual's own
+`_scroll_update`, as `ScrollView._size_updated` does), and a layout is asked for only when the
+scrollbar's presence changed.
+"""
+
+from __future__ import annotations
+
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.widget import Widget
+
+
+def set_virtual_height(view: ScrollView, lines: int) -> None:
+    size = Size(0, lines)
+    if size == view.virtual_size:
+        return
+    had_scrollbar = view.show_vertical_scrollbar
+    view.set_reactive(Widget.virtual_size, size)
+    view._scroll_update(size)
+    if view.show_vertical_scrollbar != had_scrollbar:
+        view.refresh(layout=True)
+    view.refresh()
