@@ -46,7 +46,7 @@ from tui.exporting import export_session
 from tui.keys import APP_KEYS, LIST_KEYS
 from tui.live import POLL_SECONDS, StoreWatcher
 from tui.query import EMPTY, Query
-from tui.rows import ORDERS, Edit, EditLedger, Order, Row, SessionRows
+from tui.rows import DEFAULT_ORDER, ORDERS, Edit, EditLedger, Order, Row, SessionRows
 from tui.saver import SaveFinished, SaveQueue, describe_error
 from tui.screens.help import HelpScreen
 from tui.text import Clock, inert
@@ -92,6 +92,9 @@ SEARCH_LIMIT = 200
 
 #: From this many sessions on, the rows are moved out of the garbage collector's sight.
 FREEZE_ROWS = 5_000
+
+#: Rows in the first-frame preview of a big store: more than any screen shows.
+PREVIEW_ROWS = 200
 
 
 @contextlib.contextmanager
@@ -145,6 +148,16 @@ class RowsLoaded(Message):
         self.projects = projects or {}
         self.epoch = epoch
         self.reload = reload
+
+
+class RowsPreview(Message):
+    """The first screenful of a big store (pinned and newest rows), read before the whole
+    index: shown read-only until `RowsLoaded` replaces it."""
+
+    def __init__(self, rows: SessionRows, projects: dict[str, Project]) -> None:
+        super().__init__()
+        self.rows = rows
+        self.projects = projects
 
 
 class StoreChanged(Message):
@@ -358,6 +371,8 @@ class SessionBrowser(App[None]):
         if action in EDIT_ACTIONS or action in ("toggle_show_archived", "cycle_sort", "search"):
             if self.editor.is_open:
                 return False
+            if not self.loaded:  # a preview of a big store is on screen: look, don't touch
+                return None
             if action == "export" and not self.on_list_screen:
                 return self._transcript_session() is not None
             if action in EDIT_ACTIONS and self.session_list.highlighted is None:
@@ -380,6 +395,8 @@ class SessionBrowser(App[None]):
             if not reload:
                 self.watcher.prime()  # changes from now on are noticed by the poller
             projects = load_projects(self.store.directory)
+            if not reload and order == DEFAULT_ORDER and query == EMPTY:
+                self._post_preview(show_archived, projects)
             with quiet_gc():
                 rows = SessionRows(self.store.list_rows(), show_archived=show_archived,
                                    order=order, query=query, projects=projects)
@@ -390,6 +407,23 @@ class SessionBrowser(App[None]):
         else:
             self.post_message(RowsLoaded(rows, None, projects=projects, epoch=epoch,
                                          reload=reload))
+
+    def _post_preview(self, show_archived: bool, projects: dict[str, Project]) -> None:
+        """At 100,000 sessions the full read takes half a second or more; the newest and pinned
+        rows (`SessionStore.preview_rows`) take a tenth of that. Small stores skip this: their
+        full read is as quick."""
+        preview = self.store.preview_rows(newest=PREVIEW_ROWS)
+        if preview is not None and len(preview) >= PREVIEW_ROWS:
+            rows = SessionRows(preview, show_archived=show_archived, projects=projects)
+            self.post_message(RowsPreview(rows, projects))
+
+    @on(RowsPreview)
+    def rows_preview(self, message: RowsPreview) -> None:
+        if self.loaded:  # the full read won the race
+            return
+        self._set_projects(message.projects)
+        self.session_list.set_rows(message.rows)
+        self.counts.update("reading every session…")
 
     def poll_store(self) -> None:
         """Every `poll_interval`: has anyone changed the store? (Two stats, in a thread.)"""
@@ -452,7 +486,8 @@ class SessionBrowser(App[None]):
         self.loaded = True
         self._set_projects(projects)
         self._update_placeholder()
-        self.session_list.set_rows(self.rows)
+        shown = self.session_list.highlighted  # the cursor may have moved over a preview
+        self.session_list.set_rows(self.rows, keep=shown["session_id"] if shown else None)
         self.update_status()
         self.refresh_bindings()
         if self.search_bar.is_open:

@@ -248,3 +248,39 @@ async def test_hermes_written_store(hermes_store: SessionStore) -> None:
         assert {k: v for k, v in after.items() if k not in changed} == {
             k: v for k, v in before.items() if k not in changed
         }
+
+
+async def test_big_store_shows_its_newest_and_pinned_rows_before_the_full_read(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """At 100,000 sessions the full read takes most of a second: a preview comes first."""
+    from tui_helpers import wait_until
+
+    store = SessionStore(tmp_path / "sessions")
+    store.directory.mkdir()
+    for i in range(260):
+        store.save(store.new_session(session_id=f"s{i:04}", title=f"Session {i}",
+                                     updated_at=1_000.0 + i, pinned=(i == 7)), touch=False)
+    gate = threading.Event()
+    real = store.list_rows
+
+    def slow_rows() -> list[dict[str, Any]]:
+        assert gate.wait(10)
+        return real()
+
+    monkeypatch.setattr(store, "list_rows", slow_rows)
+    app = make_app(store)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await wait_until(pilot, lambda: "Session 259" in screen_text(app), what="the preview")
+        text = screen_text(app)
+        assert text.index("Session 7") < text.index("Session 259"), "pinned first"
+        assert "reading every session…" in text
+        assert not app.loaded
+        await pilot.press("j", "p", "r")  # looking works; editing waits for the full list
+        await pilot.pause()
+        assert not app.editor.is_open
+        assert read_record(store, "s0259")["pinned"] is False
+        gate.set()
+        await loaded(pilot)
+        assert app.loaded and "260 sessions" in screen_text(app)
+        assert cursor_id(app) == "s0259", "the cursor stays where it was moved"
