@@ -188,9 +188,8 @@ async def loaded_or_failed(pilot: Any) -> None:
     await pilot.pause()
 
 
-async def test_first_frame_does_not_wait_for_the_index(
-    store: SessionStore, monkeypatch: Any
-) -> None:
+def hold_list_rows(store: SessionStore, monkeypatch: Any) -> threading.Event:
+    """Make the store's full read wait until the returned event is set."""
     gate = threading.Event()
     real = store.list_rows
 
@@ -199,6 +198,13 @@ async def test_first_frame_does_not_wait_for_the_index(
         return real()
 
     monkeypatch.setattr(store, "list_rows", slow_rows)
+    return gate
+
+
+async def test_first_frame_does_not_wait_for_the_index(
+    store: SessionStore, monkeypatch: Any
+) -> None:
+    gate = hold_list_rows(store, monkeypatch)
     app = make_app(store)
     async with app.run_test(size=(100, 20)) as pilot:
         await pilot.pause()
@@ -261,14 +267,7 @@ async def test_big_store_shows_its_newest_and_pinned_rows_before_the_full_read(
     for i in range(260):
         store.save(store.new_session(session_id=f"s{i:04}", title=f"Session {i}",
                                      updated_at=1_000.0 + i, pinned=(i == 7)), touch=False)
-    gate = threading.Event()
-    real = store.list_rows
-
-    def slow_rows() -> list[dict[str, Any]]:
-        assert gate.wait(10)
-        return real()
-
-    monkeypatch.setattr(store, "list_rows", slow_rows)
+    gate = hold_list_rows(store, monkeypatch)
     app = make_app(store)
     async with app.run_test(size=(100, 20)) as pilot:
         await wait_until(pilot, lambda: "Session 259" in screen_text(app), what="the preview")
