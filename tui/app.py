@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
@@ -95,6 +96,8 @@ FREEZE_ROWS = 5_000
 
 #: Rows in the first-frame preview of a big store: more than any screen shows.
 PREVIEW_ROWS = 200
+#: How long the loader lets the preview's frame go first before the full read.
+PREVIEW_WAIT_SECONDS = 0.5
 
 
 @contextlib.contextmanager
@@ -154,10 +157,13 @@ class RowsPreview(Message):
     """The first screenful of a big store (pinned and newest rows), read before the whole
     index: shown read-only until `RowsLoaded` replaces it."""
 
-    def __init__(self, rows: SessionRows, projects: dict[str, Project]) -> None:
+    def __init__(
+        self, rows: SessionRows, projects: dict[str, Project], shown: threading.Event
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.projects = projects
+        self.shown = shown  # set once the preview is on screen
 
 
 class StoreChanged(Message):
@@ -415,15 +421,21 @@ class SessionBrowser(App[None]):
         preview = self.store.preview_rows(newest=PREVIEW_ROWS)
         if preview is not None and len(preview) >= PREVIEW_ROWS:
             rows = SessionRows(preview, show_archived=show_archived, projects=projects)
-            self.post_message(RowsPreview(rows, projects))
+            shown = threading.Event()
+            self.post_message(RowsPreview(rows, projects, shown))
+            # The full read holds the GIL for most of its time: let the preview's frame be
+            # drawn first, or the two only slow each other down.
+            shown.wait(PREVIEW_WAIT_SECONDS)
 
     @on(RowsPreview)
     def rows_preview(self, message: RowsPreview) -> None:
         if self.loaded:  # the full read won the race
+            message.shown.set()
             return
         self._set_projects(message.projects)
         self.session_list.set_rows(message.rows)
         self.counts.update("reading every session…")
+        self.call_after_refresh(message.shown.set)
 
     def poll_store(self) -> None:
         """Every `poll_interval`: has anyone changed the store? (Two stats, in a thread.)"""

@@ -1,6 +1,6 @@
 """Live updates: noticing that another program changed the store, cheaply.
 
-`StoreWatcher.changed()` is called by a short thread worker four times a second. It compares
+`StoreWatcher.changed()` is called by a short thread worker about twice a second. It compares
 the store's `change_token()` (the index file's version and the folder's mtime: two `stat`s,
 which work on network filesystems too, unlike inotify) and the version of `projects.json`
 with what it saw last. Only when they differ does the app reload the rows, in another worker.
@@ -16,7 +16,7 @@ from api.store import SessionStore
 
 #: How often the store is polled while the app is open (seconds): three stats each time, so
 #: polling often costs nothing, and a change made elsewhere shows within a second at 100,000.
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.5
 
 
 class StoreWatcher:
