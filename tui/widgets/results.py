@@ -25,7 +25,7 @@ from tui.keys import LIST_KEYS, RESULT_KEYS
 from tui.marks import fit_marked
 from tui.rows import Row
 from tui.text import Clock, fit, inert, relative_time
-from tui.widgets.scrolling import set_virtual_height
+from tui.widgets.scrolling import CursorKeys, set_virtual_height
 
 if TYPE_CHECKING:
     from api.search import Hit
@@ -48,7 +48,7 @@ def snippet_text(hit: Hit) -> tuple[str, list[tuple[int, int]]]:
     return inert(_SPACE.sub(" ", text)), spans
 
 
-class MessageResults(ScrollView, can_focus=True):
+class MessageResults(CursorKeys, ScrollView, can_focus=True):
     """The matching messages, with a cursor; Enter opens the transcript at the message."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -146,23 +146,8 @@ class MessageResults(ScrollView, can_focus=True):
         elif self.cursor >= top + self.page_rows:
             self.scroll_to(y=self.cursor - self.page_rows + 1, animate=False)
 
-    def action_cursor_up(self) -> None:
-        self.move_to(self.cursor - 1)
-
-    def action_cursor_down(self) -> None:
-        self.move_to(self.cursor + 1)
-
-    def action_page_up(self) -> None:
-        self.move_to(self.cursor - self.page_rows)
-
-    def action_page_down(self) -> None:
-        self.move_to(self.cursor + self.page_rows)
-
-    def action_first(self) -> None:
-        self.move_to(0)
-
-    def action_last(self) -> None:
-        self.move_to(len(self.results) - 1)
+    def last_index(self) -> int:
+        return len(self.results) - 1
 
     def action_open_result(self) -> None:
         result = self.highlighted

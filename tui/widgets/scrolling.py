@@ -1,4 +1,5 @@
-"""Changing how tall a Line API list is without laying out the whole screen again.
+"""What the app's Line API lists share: their cursor keys, and changing how tall a list is
+without laying out the whole screen again.
 
 `virtual_size` is a layout reactive: setting it makes Textual lay out every widget, which costs
 more than drawing the list itself (it would be most of a filter keystroke's time). A list's
@@ -25,3 +26,38 @@ def set_virtual_height(view: ScrollView, lines: int) -> None:
     if view.show_vertical_scrollbar != had_scrollbar:
         view.refresh(layout=True)
     view.refresh()
+
+
+class CursorKeys:
+    """The moving keys of a list with a line cursor (the session list, the message results):
+    each is a `move_to`, which the list defines, as it knows which lines can hold the cursor."""
+
+    cursor: int
+
+    @property
+    def page_rows(self) -> int:
+        raise NotImplementedError
+
+    def move_to(self, index: int) -> None:
+        raise NotImplementedError
+
+    def last_index(self) -> int:
+        raise NotImplementedError
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - self.page_rows)
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + self.page_rows)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(self.last_index())

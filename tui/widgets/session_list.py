@@ -36,7 +36,7 @@ from tui.marks import Pieces, fit_left_marked, fit_marked
 from tui.query import find_spans
 from tui.rows import Group, Row, SessionRows
 from tui.text import Clock, fit, fit_right, inert, relative_time
-from tui.widgets.scrolling import set_virtual_height
+from tui.widgets.scrolling import CursorKeys, set_virtual_height
 
 PIN_MARK = "★"
 ARCHIVE_MARK = "⊖"
@@ -90,7 +90,7 @@ def _color_style(color: str | None) -> Style:
         return Style()
 
 
-class SessionList(ScrollView, can_focus=True):
+class SessionList(CursorKeys, ScrollView, can_focus=True):
     """All sessions of a store, one line each, with a cursor. Line 0 is the column header
     (it stays put); below it, in a time order, group headings (Pinned, Today, ...) sit
     between the rows. The cursor is a row index and never lands on a heading."""
@@ -276,23 +276,8 @@ class SessionList(ScrollView, can_focus=True):
         cols = columns_for(row.width, bool(self.projects))
         return Region(row.x + cols.marker, row.y, cols.title + 1, 1)
 
-    def action_cursor_up(self) -> None:
-        self.move_to(self.cursor - 1)
-
-    def action_cursor_down(self) -> None:
-        self.move_to(self.cursor + 1)
-
-    def action_page_up(self) -> None:
-        self.move_to(self.cursor - self.page_rows)
-
-    def action_page_down(self) -> None:
-        self.move_to(self.cursor + self.page_rows)
-
-    def action_first(self) -> None:
-        self.move_to(0)
-
-    def action_last(self) -> None:
-        self.move_to(len(self.rows) - 1)
+    def last_index(self) -> int:
+        return len(self.rows) - 1
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
