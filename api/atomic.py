@@ -119,12 +119,15 @@ def read_regular(path: Path | str) -> tuple[bytes, os.stat_result]:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise NotRegularFile(f"{os.path.basename(path)}: not a regular file")
-        chunks = [os.read(fd, st.st_size + 1)]
-        while chunks[-1]:  # the file grew while we read: keep going until EOF
-            chunks.append(os.read(fd, 1 << 20))
+        data = os.read(fd, st.st_size + 1)
+        if len(data) != st.st_size:  # a short read, or the file grew: read on until EOF
+            chunks = [data]
+            while chunks[-1]:
+                chunks.append(os.read(fd, 1 << 20))
+            data = b"".join(chunks)
     finally:
         os.close(fd)
-    return b"".join(chunks), st
+    return data, st
 
 
 class NotRegularFile(ValueError):

@@ -32,6 +32,7 @@ from api.atomic import (
 )
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
+from api.splice import Layout, layout_of, splice
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
@@ -99,6 +100,11 @@ class SessionIndex:
         self._cache_lock = threading.Lock()
         self._table: RowTable | None = None
         self._table_sig: FileSig | None = None
+        # The bytes the cached table was read from or written as, when its rows are the file's
+        # rows one for one, and where they start (found when first needed): what lets the next
+        # version written by another program be read by parsing only its changed rows.
+        self._raw: bytes | None = None
+        self._layout: Layout | None = None
         # Rows of files the index does not list (written by a tool that skipped the index),
         # remembered by file version so `rows()` reads each such file once.
         self._orphans: dict[str, _Scanned] = {}
@@ -115,14 +121,25 @@ class SessionIndex:
         with self._cache_lock:
             if self._table is not None and sig == self._table_sig:
                 return self._table
+            base, base_raw, base_layout = self._table, self._raw, self._layout
         try:
-            raw = jsonio.loads(read_regular(self.index_path)[0])
-        except (OSError, ValueError, RecursionError):
+            data = read_regular(self.index_path)[0]
+        except (OSError, NotRegularFile):
+            return None
+        if base is not None and base_raw is not None:
+            spliced = _splice(base, base_raw, base_layout, data)
+            if spliced is not None:
+                table, layout = spliced
+                self._set_cache(table, sig, data, layout)
+                return table
+        try:
+            raw = jsonio.loads(data)
+        except (ValueError, RecursionError):
             return None
         if not isinstance(raw, list):
             return None
-        table = _clean_rows(raw)
-        self._set_cache(table, sig)
+        table, aligned = _clean_rows(raw)
+        self._set_cache(table, sig, data if aligned else None)
         return table
 
     def _names(self) -> set[str]:
@@ -148,8 +165,9 @@ class SessionIndex:
         if ghosts:
             gone = {table.by_name[name]["session_id"] for name in ghosts}
             result = [row for row in result if row["session_id"] not in gone]
-        missing = _session_ids(names - table.by_name.keys())
-        pending = _pending(names) - missing
+        unlisted = names - table.by_name.keys()  # marks and temp files are among these
+        missing = _session_ids(unlisted)
+        pending = _pending(unlisted) - missing
         if pending:
             fresh = {row["session_id"]: row for row in self._read_rows(pending)}
             result = [{**row, **fresh[row["session_id"]]} if row["session_id"] in fresh else row
@@ -295,7 +313,8 @@ class SessionIndex:
                 if table is not None:
                     names = self._names() | {path.name}
                     patched = self._patched(table, [record], names)
-                    index_tmp, index_st = write_temp(self.index_path, patched.to_json())
+                    index_bytes = patched.to_json()
+                    index_tmp, index_st = write_temp(self.index_path, index_bytes)
             except BaseException:
                 discard(tmp)
                 self.clear_marks([sid])
@@ -329,8 +348,8 @@ class SessionIndex:
             finally:
                 if backup is not None:
                     discard(backup)
-            self._set_cache(patched, file_sig(index_st))
-            self.clear_marks(_pending(names))
+            self._set_cache(patched, file_sig(index_st), index_bytes)
+            self.clear_marks(_pending(names - patched.by_name.keys()))
             return st
 
     def mark_saving(self, sid: str) -> None:
@@ -352,12 +371,16 @@ class SessionIndex:
             return None
 
     def _write(self, table: RowTable) -> None:
-        st = atomic_write(self.index_path, table.to_json())
-        self._set_cache(table, file_sig(st))
+        data = table.to_json()
+        st = atomic_write(self.index_path, data)
+        self._set_cache(table, file_sig(st), data)
 
-    def _set_cache(self, table: RowTable, sig: FileSig) -> None:
+    def _set_cache(
+        self, table: RowTable, sig: FileSig, raw: bytes | None = None, layout: Layout | None = None
+    ) -> None:
         with self._cache_lock:
             self._table, self._table_sig = table, sig
+            self._raw, self._layout = raw, layout
             self._orphans = {}
 
 
@@ -382,8 +405,31 @@ def _session_ids(names: Iterable[str]) -> set[str]:
     return {sid for name in names if (sid := session_id_of(name)) is not None}
 
 
-def _clean_rows(raw: list[object]) -> RowTable:
-    """Rows from disk made trustworthy: bad rows dropped, one row per id, newest first."""
+def _splice(
+    base: RowTable, base_raw: bytes, layout: Layout | None, data: bytes
+) -> tuple[RowTable, Layout] | None:
+    """The table of `data`, a new version of the index `base` was read from, made by parsing
+    only the rows that differ; None when it takes a full parse (see `api.splice`)."""
+    if layout is None:
+        layout = layout_of(base_raw, len(base.rows))
+        if layout is None:
+            return None
+    change = splice(layout, data)
+    if change is None:
+        return None
+    rows = []
+    for item in change.items:
+        row = sanitize_row(item)
+        if row is None:
+            return None  # the full parse drops it, and knows the rows no longer match the file
+        rows.append(row)
+    table = base.spliced(change.first, change.stop, rows)
+    return None if table is None else (table, change.layout)
+
+
+def _clean_rows(raw: list[object]) -> tuple[RowTable, bool]:
+    """Rows from disk made trustworthy: bad rows dropped, one row per id, newest first. The
+    flag says whether the rows are the file's rows, one for one and in the same order."""
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
     needs_sort = False
@@ -403,7 +449,7 @@ def _clean_rows(raw: list[object]) -> RowTable:
         rows.append(row)
     if needs_sort:
         rows.sort(key=updated_key)
-    return RowTable(rows, by_name=by_name)
+    return RowTable(rows, by_name=by_name), len(rows) == len(raw) and not needs_sort
 
 
 _registry: dict[tuple[Path, Path], SessionIndex] = {}

@@ -108,6 +108,38 @@ def bench(n: int, saves: int) -> None:
         print(f"Session.save()                                  p50 {ms(s50)}  p99 {ms(s99)}")
         print(f"save / floor (p50)     {s50 / f50:8.2f}x   (reach: <= 1.5x)")
         print(f"index size             {os.path.getsize(folder / '_index.json') / 1e6:8.1f} MB")
+        reread(folder, sessions)
+
+
+def reread(folder: Path, sessions: list[Session]) -> None:
+    """What a second program (the open app) pays to follow a save made by someone else: its
+    `rows()` re-reads the rewritten index. Compared with a full parse of the same file, in
+    our layout and in Hermes' (2-space indent, which Hermes rewrites on every save)."""
+    index_path = folder / "_index.json"
+    for layout in ("ours", "hermes"):
+        if layout == "hermes":
+            rows = orjson.loads(index_path.read_bytes())
+            atomic_write(index_path, orjson.dumps(rows, option=orjson.OPT_INDENT_2))
+        reader = SessionIndex(folder, index_path)
+        reader.rows()
+        follow: list[float] = []
+        full: list[float] = []
+        for i, session in enumerate(sessions[:10]):
+            if layout == "ours":
+                session.title = f"saved elsewhere {i}"
+                session.save()
+            else:  # Hermes retitles the newest session and rewrites the whole index
+                rows[0]["title"] = f"saved by hermes {i}"
+                atomic_write(index_path, orjson.dumps(rows, option=orjson.OPT_INDENT_2))
+            t0 = time.perf_counter()
+            reader.rows()
+            follow.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            SessionIndex(folder, index_path).rows()
+            full.append(time.perf_counter() - t0)
+        f50, p50 = statistics.median(follow), statistics.median(full)
+        print(f"re-read after a save elsewhere ({layout:6}) p50 {ms(f50)}  vs full parse "
+              f"{ms(p50)}: {f50 / p50:5.2f}x")
 
 
 def main() -> None:

@@ -191,11 +191,15 @@ def test_index_written_by_another_tool_is_reread(store_dir: Path) -> None:
     assert models.all_sessions()[0]["title"] == "Theirs"
 
 
-def test_index_is_compact_json_sorted_newest_first(store_dir: Path) -> None:
+def test_index_is_one_compact_row_a_line_sorted_newest_first(store_dir: Path) -> None:
     for i, stamp in enumerate([5.0, 50.0, 20.0]):
-        Session(session_id=f"s{i}", title="t", updated_at=stamp).save(touch_updated_at=False)
+        Session(session_id=f"s{i}", title="line\nbreak", updated_at=stamp).save(
+            touch_updated_at=False
+        )
     text = (store_dir / "_index.json").read_text()
-    assert "\n" not in text and ", " not in text
+    lines = text.split("\n")
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 5
+    assert all(line.startswith('{"session_id":') and ", " not in line for line in lines[1:-1])
     assert [r["updated_at"] for r in json.loads(text)] == [50.0, 20.0, 5.0]
 
 

@@ -1,0 +1,174 @@
+"""Re-reading an index another program rewrote: only the changed rows are parsed, and what comes
+out is exactly what a full read of the new file gives (`api/splice.py`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.index import SessionIndex
+from api.records import row_from_record
+from api.splice import common_prefix, common_suffix, layout_of, splice
+from api.store import SessionStore
+
+
+def _row(sid: str, stamp: float, title: str = "t", **extra: Any) -> dict[str, Any]:
+    return {**row_from_record({"session_id": sid, "title": title, "updated_at": stamp,
+                               "created_at": 1.0}), **extra}
+
+
+def _write(path: Path, rows: list[dict[str, Any]], layout: str) -> None:
+    """Write an index the way another program would: Hermes (2-space indent), ours (one
+    compact row a line) or a single line."""
+    if layout == "hermes":
+        text = json.dumps(rows, indent=2, ensure_ascii=False)
+    elif layout == "ours":
+        text = "[\n" + ",\n".join(json.dumps(r, separators=(",", ":")) for r in rows) + "\n]"
+    else:
+        text = json.dumps(rows)
+    tmp = path.with_name("other.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _full_read(path: Path) -> list[dict[str, Any]] | None:
+    table = SessionIndex(path.parent, path)._load()
+    return None if table is None else table.rows
+
+
+# Titles that look like the row starts and separators the splice looks for, and nested values.
+TITLES = st.sampled_from([
+    "plain", "},\n  {", '},{"session_id":"x"}', "\n{", "[\n]", "ünïcödé ✓", "", "a" * 300,
+])
+EXTRA = st.sampled_from([
+    {}, {"tags": [{"a": 1}, {"b": [2, {"c": None}]}]}, {"meta": {"nested": {"deep": [1, 2]}}},
+    {"note": "line\nbreak"},
+])
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
+    """A first index and a few later versions, each one edit away from the one before."""
+    count = draw(st.integers(1, 12))
+    rows = [_row(f"s{i}", 1000.0 - i, draw(TITLES), **draw(EXTRA)) for i in range(count)]
+    versions = [list(rows)]
+    next_id = count
+    for _ in range(draw(st.integers(1, 6))):
+        rows = list(rows)
+        kind = draw(st.sampled_from(["retitle", "touch", "add", "delete", "extra"]))
+        if not rows:
+            kind = "add"
+        i = draw(st.integers(0, len(rows) - 1)) if rows else 0
+        if kind == "retitle":
+            rows[i] = {**rows[i], "title": draw(TITLES)}
+        elif kind == "touch":  # a save moves the row to the top
+            row = rows.pop(i)
+            rows.insert(0, {**row, "updated_at": rows[0]["updated_at"] + 1 if rows else 2000.0})
+        elif kind == "add":
+            stamp = (rows[0]["updated_at"] + 1) if rows else 2000.0
+            rows.insert(0, _row(f"n{next_id}", stamp, draw(TITLES)))
+            next_id += 1
+        elif kind == "delete":
+            del rows[i]
+        else:
+            rows[i] = {**rows[i], **draw(EXTRA), "extra_field": draw(TITLES)}
+        versions.append(rows)
+    return versions
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=histories(), layouts=st.lists(st.sampled_from(["hermes", "ours", "line"]),
+                                             min_size=8, max_size=8))
+def test_every_reread_equals_a_full_read(
+    tmp_path: Path, history: list[list[dict[str, Any]]], layouts: list[str]
+) -> None:
+    folder = tmp_path / f"s{os.urandom(4).hex()}"
+    folder.mkdir()
+    path = folder / "_index.json"
+    index = SessionIndex(folder, path)
+    for rows, layout in zip(history, layouts, strict=False):
+        _write(path, rows, layout)
+        table = index._load()
+        assert table is not None
+        assert table.rows == _full_read(path)
+        assert [r["session_id"] for r in table.rows] == [r["session_id"] for r in rows]
+
+
+def test_unchanged_rows_stay_the_same_objects_after_hermes_rewrites_one(
+    hermes_store: SessionStore,
+) -> None:
+    """What lets the app redraw only the changed row: everything else is the row it has."""
+    path = hermes_store.index_path
+    before = hermes_store.list_rows()
+    rows = json.loads(path.read_text())
+    target = rows[2]["session_id"]
+    rows[2]["title"] = "Renamed by Hermes"
+    _write(path, rows, "hermes")
+    after = hermes_store.list_rows()
+    by_id = {r["session_id"]: r for r in before}
+    changed = [r for r in after if by_id.get(r["session_id"]) is not r]
+    assert [r["session_id"] for r in changed] == [target]
+    assert changed[0]["title"] == "Renamed by Hermes"
+    assert changed[0]["input_tokens"] == rows[2]["input_tokens"]  # every field Hermes wrote
+
+
+def test_a_rewrite_that_breaks_the_file_is_never_spliced(store: SessionStore) -> None:
+    for i in range(5):
+        store.save(store.new_session(session_id=f"s{i}", title=f"T{i}"))
+    path = store.index_path
+    first = store.list_rows()
+    text = path.read_text()
+    # Another program's broken index: the middle row lost its closing brace.
+    lines = text.split("\n")
+    middle = next(i for i, line in enumerate(lines) if '"title":"T2"' in line)
+    lines[middle] = lines[middle].replace("},", ",")  # the row lost its closing brace
+    broken = "\n".join(lines)
+    tmp = path.with_name("x.tmp")
+    tmp.write_text(broken)
+    os.replace(tmp, path)
+    again = store.list_rows()  # rebuilt from the session files, not half-read
+    assert sorted(r["title"] for r in again) == sorted(r["title"] for r in first)
+    assert json.loads(path.read_text())  # and the index on disk is whole again
+
+
+def test_layout_is_found_only_where_rows_start_on_their_own_lines() -> None:
+    rows = [_row("a", 2.0, "},\n  {"), _row("b", 1.0, extra={"x": [{"y": 1}]})]
+    hermes = json.dumps(rows, indent=2).encode()
+    layout = layout_of(hermes, 2)
+    assert layout is not None and layout.marker == b"\n  {"
+    assert [hermes[s : s + 4] for s in layout.starts[:-1]] == [b"\n  {", b"\n  {"]
+    assert layout_of(json.dumps(rows).encode(), 2) is None  # one line: no row starts
+    assert layout_of(json.dumps(rows, indent=0).encode(), 2) is None  # nested "{" at column 0
+    assert layout_of(hermes, 3) is None  # the count must agree with the parse
+
+
+def test_a_difference_at_either_end_is_found_at_any_offset() -> None:
+    base = bytes(range(256)) * 9000
+    for at in (0, 1, 255, 65536, len(base) // 2, len(base) - 1):
+        changed = bytearray(base)
+        changed[at] ^= 0xFF
+        assert common_prefix(base, bytes(changed)) == at
+        assert common_suffix(base, bytes(changed), len(base)) == len(base) - at - 1
+    assert common_prefix(base, base + b"x") == len(base)
+
+
+@pytest.mark.parametrize("layout", ["hermes", "ours"])
+def test_only_the_edited_row_is_parsed(tmp_path: Path, layout: str) -> None:
+    path = tmp_path / "_index.json"
+    rows = [_row(f"s{i:03}", 1000.0 - i) for i in range(300)]
+    _write(path, rows, layout)
+    old = layout_of(path.read_bytes(), 300)
+    assert old is not None
+    rows[150] = {**rows[150], "title": "changed"}
+    _write(path, rows, layout)
+    change = splice(old, path.read_bytes())
+    assert change is not None
+    assert (change.first, change.stop) == (150, 151)
+    assert change.items == [rows[150]]
