@@ -76,7 +76,7 @@ def read_session_file(path: Path | str) -> tuple[Record, bytes, FileSig]:
     if not data.strip():
         raise CorruptSession(f"{name}: empty file")
     try:
-        record = jsonio.loads(data)
+        record = jsonio.loads_exact(data)
     except (ValueError, RecursionError) as exc:
         raise CorruptSession(f"{name}: not valid JSON") from exc
     if not isinstance(record, dict):

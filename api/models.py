@@ -199,7 +199,7 @@ class Session:
             theirs, _, _ = read_session_file(path)
         except CorruptSession:
             return  # nothing to keep from an unreadable file: ours replaces it
-        base = jsonio.loads(base_data)
+        base = jsonio.loads_exact(base_data)
         ours = self.__dict__
         merged = dict(theirs)
         for key, value in ours.items():

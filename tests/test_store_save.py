@@ -229,3 +229,21 @@ def test_change_token_moves_on_any_change_by_anyone(store: SessionStore) -> None
     tokens.append(store.change_token())
     assert len(set(tokens)) == len(tokens)
     assert store.change_token() == tokens[-1]
+
+
+def test_integers_past_64_bits_from_another_tool_survive_a_rename(store: SessionStore) -> None:
+    """orjson reads such a number as a float; the file written back must still hold it."""
+    big, small = 2**64 + 1, -(2**63) - 1
+    text = (
+        '{\n  "session_id": "big",\n  "title": "Counts",\n  "updated_at": 1.0,\n'
+        f'  "ledger_id": {big},\n  "offset": {small},\n  "note": "id 12345678901234567890",\n'
+        '  "messages": []\n}'
+    )
+    path = store.directory / "big.json"
+    path.write_text(text)
+    store.rename("big", "Renamed")
+    saved = json.loads(path.read_text())
+    assert saved["title"] == "Renamed"
+    assert (saved["ledger_id"], saved["offset"]) == (big, small)
+    assert type(saved["ledger_id"]) is int
+    assert saved["note"] == "id 12345678901234567890"
