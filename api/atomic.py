@@ -207,16 +207,44 @@ class StoreLock:
                     os.close(fd)
 
     def _acquire_file_lock(self) -> int | None:
+        """The locked lock file, or None when the folder cannot be written.
+
+        The file locked must be the one at the path when the lock is granted: a lock file
+        deleted or replaced meanwhile would let two processes each hold a lock on a different
+        file. So it is checked, and on a mismatch taken again."""
         flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-        try:
-            fd = os.open(self.lock_path, flags, PRIVATE_MODE)
-        except OSError as exc:
-            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ELOOP):
-                return None
-            raise
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
+        while True:
+            try:
+                fd = os.open(self.lock_path, flags, PRIVATE_MODE)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP and self._remove_planted_link():
+                    continue
+                if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT,
+                                 errno.ELOOP):
+                    return None
+                raise
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                held = os.fstat(fd)
+                try:
+                    now = os.lstat(self.lock_path)
+                except FileNotFoundError:
+                    now = None
+            except BaseException:
+                os.close(fd)
+                raise
+            if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+                return fd
             os.close(fd)
-            raise
-        return fd
+
+    def _remove_planted_link(self) -> bool:
+        """A symlink where the lock file belongs is never followed (it could point anywhere,
+        and two processes following different links would not exclude each other): it is
+        removed, which leaves its target alone. False when it cannot be (a read-only folder)."""
+        try:
+            os.unlink(self.lock_path)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return True

@@ -84,3 +84,43 @@ def test_16_threads_and_4_processes_lose_nothing(tmp_path: Path) -> None:
     total = sum(r["message_count"] for r in rows if r["session_id"].startswith("shared"))
     assert total == 20 * SAVES
     assert not [p for p in folder.iterdir() if ".tmp." in p.name]
+
+
+def _try_lock(path: str, result: mp.Queue) -> None:  # type: ignore[type-arg]
+    import fcntl
+    import os
+
+    fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        result.put("busy")
+    else:
+        result.put("got it")
+    finally:
+        os.close(fd)
+
+
+def test_a_symlink_planted_as_the_lock_file_is_replaced_not_followed(tmp_path: Path) -> None:
+    """Followed, the link would lock some other file (or none): two processes would each think
+    they held the store. Replaced, the lock excludes another process as it should."""
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    outside = tmp_path / "elsewhere.lock"
+    outside.write_text("not ours")
+    (folder / "_index.lock").symlink_to(outside)
+    store = SessionStore(folder)
+    store.save(store.new_session(session_id="one", title="One"))
+    lock_file = folder / "_index.lock"
+    assert not lock_file.is_symlink() and lock_file.is_file()
+    assert outside.read_text() == "not ours"
+    result: mp.Queue = mp.get_context("spawn").Queue()  # type: ignore[type-arg]
+    with store._index.lock.hold():
+        other = mp.get_context("spawn").Process(target=_try_lock, args=(str(lock_file), result))
+        other.start()
+        other.join(60)
+    assert result.get(timeout=10) == "busy"
+    other = mp.get_context("spawn").Process(target=_try_lock, args=(str(lock_file), result))
+    other.start()
+    other.join(60)
+    assert result.get(timeout=10) == "got it"
