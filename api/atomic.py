@@ -1,26 +1,19 @@
-"""Crash-safe file writes and the store's lock.
+"""Crash-safe file writes, and sweeping up after writers that died.
 
 Every byte the store puts on disk goes through `atomic_write`: a unique temp file in the same
 folder, fsync, then `os.replace`, so a reader (or a crash) only ever sees the old file or the new
 one. Temp files carry the writer's pid so that ones left by a crashed process can be told from
-ones a live writer is still filling (`sweep_stale_temps`).
-
-The lock is `fcntl.flock` on a lock file beside the index, under a per-folder `threading.RLock`.
-flock is chosen over the `filelock` package because it is in the standard library, is released
-by the kernel when a process dies (no stale lock files to break), and we only target POSIX.
+ones a live writer is still filling (`sweep_stale_temps`). The store's lock is in `api.locks`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import os
 import re
 import stat
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 #: Session files and the index are private: chat transcripts hold secrets.
@@ -173,78 +166,3 @@ def sweep_stale_temps(directory: Path, *, now: float | None = None) -> list[str]
             os.unlink(entry.path)
             removed.append(entry.name)
     return removed
-
-
-class StoreLock:
-    """Mutual exclusion for one store folder, across threads and across processes.
-
-    Re-entrant within a thread (a locked read-modify-write calls `save`, which locks again).
-    The flock is taken once, when the outermost holder enters; the RLock makes the depth counter
-    safe. When the folder is read-only and the lock file cannot be created, the lock degrades to
-    threads only: nothing can be written there anyway, and reading must still work.
-    """
-
-    def __init__(self, lock_path: Path) -> None:
-        self.lock_path = lock_path
-        self._rlock = threading.RLock()
-        self._depth = 0
-        self._fd: int | None = None
-
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        with self._rlock:
-            if self._depth == 0:
-                self._fd = self._acquire_file_lock()
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-                if self._depth == 0 and self._fd is not None:
-                    fd, self._fd = self._fd, None
-                    with contextlib.suppress(OSError):
-                        fcntl.flock(fd, fcntl.LOCK_UN)
-                    os.close(fd)
-
-    def _acquire_file_lock(self) -> int | None:
-        """The locked lock file, or None when the folder cannot be written.
-
-        The file locked must be the one at the path when the lock is granted: a lock file
-        deleted or replaced meanwhile would let two processes each hold a lock on a different
-        file. So it is checked, and on a mismatch taken again."""
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-        while True:
-            try:
-                fd = os.open(self.lock_path, flags, PRIVATE_MODE)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP and self._remove_planted_link():
-                    continue
-                if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT,
-                                 errno.ELOOP):
-                    return None
-                raise
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                held = os.fstat(fd)
-                try:
-                    now = os.lstat(self.lock_path)
-                except FileNotFoundError:
-                    now = None
-            except BaseException:
-                os.close(fd)
-                raise
-            if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
-                return fd
-            os.close(fd)
-
-    def _remove_planted_link(self) -> bool:
-        """A symlink where the lock file belongs is never followed (it could point anywhere,
-        and two processes following different links would not exclude each other): it is
-        removed, which leaves its target alone. False when it cannot be (a read-only folder)."""
-        try:
-            os.unlink(self.lock_path)
-        except FileNotFoundError:
-            return True
-        except OSError:
-            return False
-        return True

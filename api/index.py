@@ -20,7 +20,6 @@ from api import jsonio
 from api.atomic import (
     PRIVATE_MODE,
     NotRegularFile,
-    StoreLock,
     atomic_write,
     commit,
     discard,
@@ -30,6 +29,7 @@ from api.atomic import (
     temp_path,
     write_temp,
 )
+from api.locks import StoreLock
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
 from api.splice import Layout, layout_of, splice

@@ -124,3 +124,29 @@ def test_a_symlink_planted_as_the_lock_file_is_replaced_not_followed(tmp_path: P
     other.start()
     other.join(60)
     assert result.get(timeout=10) == "got it"
+
+
+def test_threads_get_the_store_lock_in_the_order_they_asked() -> None:
+    """First come, first served: no save waits behind saves that asked after it."""
+    from api.locks import FairRLock
+
+    lock = FairRLock()
+    order: list[int] = []
+    threads = []
+
+    def save(i: int) -> None:
+        with lock, lock:  # re-entrant, as a locked edit that saves is
+            order.append(i)
+
+    lock.acquire()
+    for i in range(6):
+        thread = threading.Thread(target=save, args=(i,))
+        thread.start()
+        threads.append(thread)
+        while len(lock._waiters) < i + 1:  # wait until it is queued behind the others
+            threading.Event().wait(0.001)
+    lock.release()
+    for thread in threads:
+        thread.join(10)
+    assert order == list(range(6))
+    assert lock._owner is None and not lock._waiters
