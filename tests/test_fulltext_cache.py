@@ -71,6 +71,23 @@ def test_refresh_rereads_only_changed_files(store: SessionStore, cache: Path) ->
     assert sorted(h.session_id for h in index.search("alpha")) == ["s0", "s1", "s2"]
 
 
+def test_refresh_of_named_sessions_touches_only_them(store: SessionStore, cache: Path) -> None:
+    """What a live update asks for: the sessions it saw change, not a stat of every file."""
+    for i in range(5):
+        _add(store, f"s{i}", f"alpha {i}")
+    index = SearchIndex(store.directory)
+    index.refresh()
+    store.update("s1", {"messages": [{"role": "user", "content": "omega one"}]})
+    store.update("s2", {"messages": [{"role": "user", "content": "omega two"}]})
+    (store.directory / "s4.json").unlink()
+    _add(store, "new", "omega new")
+    stats = index.refresh(only=["s1", "s4", "new", "../evil", "never-existed"])
+    assert (stats.reindexed, stats.removed) == (2, 1)
+    assert sorted(h.session_id for h in index.search("omega")) == ["new", "s1"]
+    assert sorted(h.session_id for h in index.search("alpha")) == ["s0", "s2", "s3"]
+    assert index.refresh().reindexed == 1  # a full refresh still catches s2
+
+
 @pytest.mark.parametrize(
     "garbage", [b"", b"not a database at all" * 100, b"SQLite format 3\x00junk"]
 )
