@@ -24,12 +24,21 @@ from pathlib import Path
 from api.index import CorruptSession, read_session_file, session_id_of
 from api.records import message_text, message_time
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: Chinese and Japanese characters are tokens of their own
 _SHIFT = 20  # up to 1,048,576 messages a session
 _MAX_TEXT = 64 * 1024  # per message: a pasted log should not bloat the cache
 #: Snippet markers: control characters, which no message text keeps (they are stripped).
 MARK_START, MARK_END = "\x02", "\x03"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Chinese and Japanese are written without spaces, and FTS5's unicode61 tokenizer splits only
+#: at spaces and punctuation: a whole sentence would be one token, found by its first characters
+#: alone. So every such character is made a token of its own, by an invisible separator put
+#: around it (a control character, which indexed text never keeps, so it is simply removed from
+#: snippets), and a query's run of them becomes a phrase of single characters, which matches
+#: the run anywhere in a sentence. Korean is left alone: it puts spaces between words.
+_IDEOGRAPHIC = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_IDEOGRAPHIC_EDGE = re.compile(f"(?<=[{_IDEOGRAPHIC}])(?=\\S)|(?<=\\S)(?=[{_IDEOGRAPHIC}])")
+_SEPARATOR = "\x1f"
 
 Progress = Callable[[int, int], None]
 
@@ -73,10 +82,15 @@ def default_cache_root() -> Path:
     return Path(base) / "session-browser"
 
 
+def _tokenizable(text: str) -> str:
+    """Text with each Chinese or Japanese character set apart (see `_IDEOGRAPHIC`)."""
+    return text if text.isascii() else _IDEOGRAPHIC_EDGE.sub(_SEPARATOR, text)
+
+
 def fts_query(text: str) -> str:
     """User words to an FTS5 query: every word must match, as a prefix, taken literally."""
     words = [w for w in re.split(r"\s+", _CONTROL.sub(" ", text)) if w]
-    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    return " AND ".join('"' + _tokenizable(w).replace('"', '""') + '"*' for w in words)
 
 
 class SearchIndex:
@@ -262,7 +276,7 @@ class SearchIndex:
         texts = []
         infos = []
         for i, message in enumerate(messages[: 1 << _SHIFT]):
-            text = _CONTROL.sub(" ", message_text(message)[:_MAX_TEXT])
+            text = _tokenizable(_CONTROL.sub(" ", message_text(message)[:_MAX_TEXT]))
             if not text.strip():
                 continue
             role = message.get("role") if isinstance(message, dict) else None
@@ -282,11 +296,13 @@ class SearchIndex:
         query = fts_query(text)
         if not query:
             return []
+        # A snippet is so many tokens long, and a Chinese or Japanese token is one character.
+        tokens = 16 if text.isascii() else 32
         with self._connect() as conn:
             rows = conn.execute(
                 f"""
                 SELECT messages.rowid, files.session_id, info.role, info.ts,
-                       snippet(messages, 0, '{MARK_START}', '{MARK_END}', '…', 16)
+                       snippet(messages, 0, '{MARK_START}', '{MARK_END}', '…', {tokens})
                 FROM messages
                 JOIN files ON files.num = (messages.rowid >> {_SHIFT})
                 LEFT JOIN info ON info.rowid = messages.rowid
@@ -298,6 +314,6 @@ class SearchIndex:
             ).fetchall()
         return [
             Hit(session_id=sid, message_index=rowid & ((1 << _SHIFT) - 1), role=role or "",
-                timestamp=ts, snippet=snippet)
+                timestamp=ts, snippet=snippet.replace(_SEPARATOR, ""))
             for rowid, sid, role, ts, snippet in rows
         ]

@@ -71,6 +71,28 @@ def test_refresh_rereads_only_changed_files(store: SessionStore, cache: Path) ->
     assert sorted(h.session_id for h in index.search("alpha")) == ["s0", "s1", "s2"]
 
 
+def test_chinese_and_japanese_words_are_found_inside_sentences(
+    store: SessionStore, cache: Path
+) -> None:
+    """Written without spaces, a sentence must still be found by any word in it."""
+    _add(store, "zh", "我们的数据库连接失败了，请检查 deadlock数据 日志")
+    _add(store, "ja", "次は東京で会議があります")
+    _add(store, "en", "database connection failed")
+    index = SearchIndex(store.directory)
+    index.refresh()
+    for query, expected in [("数据库", "zh"), ("连接失败", "zh"), ("deadlock数据", "zh"),
+                            ("東京", "ja"), ("会議", "ja"), ("database", "en")]:
+        hits = index.search(query)
+        assert [h.session_id for h in hits] == [expected], query
+        text, spans = hits[0].snippet_spans()
+        assert "\x1f" not in text, "the separators never show"
+        assert [text[a:b] for a, b in spans] == [query], query
+    text, _ = index.search("数据库")[0].snippet_spans()
+    assert text.startswith("我们的数据库连接失败了，请检查 deadlock数据")  # as it was written
+    assert index.search("数据 東京") == []  # every word must match, in one message
+    assert index.search("库数") == []  # characters in that order, not any order
+
+
 def test_refresh_of_named_sessions_touches_only_them(store: SessionStore, cache: Path) -> None:
     """What a live update asks for: the sessions it saw change, not a stat of every file."""
     for i in range(5):
