@@ -14,7 +14,7 @@ by `ESC[?2026h ... ESC[?2026l` and its end can be timed exactly), and measures:
     (a fresh cache folder: "first use"); later starts find it built ("index warm");
   - live update: another process (this one) renames the newest session through the store; from
     the moment that write returns to the end of the frame showing the new title. It includes
-    waiting for the poller (every 0.5 s), reading the rewritten index and merging the rows.
+    waiting for the poller (every 0.25 s), reading the rewritten index and merging the rows.
 
 Reach (issue 4): newest session on screen at 100,000 sessions within 0.4 s of the same at 1
 session; a cursor move or a rename keystroke redrawn within 50 ms at 100,000. Issue 5: each
@@ -319,7 +319,7 @@ def main(sizes: list[int]) -> None:
         print(f"rename keystroke      {spread(keys)}")
         print(f"filter keystroke      {spread(warm)}   (index warm; {len(warm)} keys)")
         print(f"filter keystroke      {spread(cold)}   (first use: index building meanwhile)")
-        print(f"live update on screen {spread(live)}   (write -> frame; polled every 0.5 s)")
+        print(f"live update on screen {spread(live)}   (write -> frame; polled every 0.25 s)")
         print(f"reload at this size   read rows {ms(read)}, order + haystacks {ms(build)}")
     if len(firsts) > 1:
         small, large = min(firsts), max(firsts)

@@ -7,10 +7,11 @@ in-memory row at once and its save is queued on `SaveQueue`, whose single thread
 edits in the order they were made. Results come back as messages, so all state changes happen
 on the UI thread.
 
-Live updates: a short thread worker stats the store about twice a second (`StoreWatcher`);
-when it changed, another worker reads and orders the rows (and their search haystacks) and the
-UI thread merges them: edits still being saved are laid on top again, the cursor stays on its
-session, an open rename editor stays open over its row.
+Live updates: a short thread worker stats the store four times a second (`StoreWatcher`);
+when it changed, another worker reads the rows and finds which of them changed (`diff_rows`).
+The UI thread puts those into its list (or, after a big change, takes a list the worker built
+anew): edits still being saved are laid on top again, the cursor stays on its session, an open
+rename editor stays open over its row.
 
 Search: the search line filters the rows on the UI thread (a few ms at 100,000, see
 `SessionRows`), and a debounced thread worker asks the full-text index (`api.search`) for
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -45,7 +46,7 @@ from api.projects import Project, load_projects
 from api.store import SessionStore
 from tui.exporting import export_session
 from tui.keys import APP_KEYS, LIST_KEYS
-from tui.live import POLL_SECONDS, StoreWatcher
+from tui.live import POLL_SECONDS, RowsDelta, StoreWatcher, diff_rows, forget
 from tui.query import EMPTY, Query
 from tui.rows import DEFAULT_ORDER, ORDERS, Edit, EditLedger, Order, Row, SessionRows
 from tui.saver import SaveFinished, SaveQueue, describe_error
@@ -94,6 +95,10 @@ SEARCH_LIMIT = 200
 #: From this many sessions on, the rows are moved out of the garbage collector's sight.
 FREEZE_ROWS = 5_000
 
+#: Up to this many changed rows, a live update puts them into the list on the UI thread (well
+#: under a millisecond each at 100,000); more, and the worker builds the list anew instead.
+MAX_DELTA = 256
+
 #: Rows in the first-frame preview of a big store: more than any screen shows.
 PREVIEW_ROWS = 200
 #: How long the loader lets the preview's frame go first before the full read.
@@ -131,16 +136,21 @@ def _quote(title: str, limit: int = 40) -> str:
 
 
 class RowsLoaded(Message):
-    """A loader worker finished: `rows` in display order, or the `error` that stopped it.
+    """A loader worker finished: every row in display order (`rows`), or only what changed
+    since the last read (`delta`), or the `error` that stopped it.
 
-    `epoch` is the app's count of landed saves when the worker started: rows of sessions
-    whose saves landed after it may be older than what is on screen."""
+    `seen` is the store's rows as read (a list of the app's own), to find the next read's
+    changes. `epoch` is the
+    app's count of landed saves when the worker started: rows of sessions whose saves landed
+    after it may be older than what is on screen."""
 
     def __init__(
         self,
         rows: SessionRows | None,
         error: BaseException | None,
         *,
+        delta: RowsDelta | None = None,
+        seen: list[Row] | None = None,
         projects: dict[str, Project] | None = None,
         epoch: int = 0,
         reload: bool = False,
@@ -148,6 +158,8 @@ class RowsLoaded(Message):
         super().__init__()
         self.rows = rows
         self.error = error
+        self.delta = delta
+        self.seen = seen or []
         self.projects = projects or {}
         self.epoch = epoch
         self.reload = reload
@@ -256,11 +268,14 @@ class SessionBrowser(App[None]):
         self._reloading = False
         self._reload_again = False
         self._reload_failed = False
+        # The last read's rows (None: nothing read yet, so the next read is a whole one).
+        self._seen: list[Row] | None = None
         # Message search: the index's state, the current query's generation and hits.
         self._index_state = "cold"  # cold → building → ready (refreshing again as needed)
         self._index_progress: tuple[int, int] | None = None
         self._index_error: str | None = None
-        self._index_again = False
+        # A refresh asked for while one runs: False, or which sessions (None: every one).
+        self._index_again: Literal[False] | set[str] | None = False
         self._search_timer: Timer | None = None
         self._search_generation = 0
         self._hits: list[Hit] | None = None
@@ -292,7 +307,7 @@ class SessionBrowser(App[None]):
 
     def on_mount(self) -> None:
         self.session_list.focus()
-        self.load_rows(self.rows.show_archived, self.rows.order, self.rows.query, 0, False)
+        self.reload_rows()  # the first read: no second read starts until it is done
         self.set_interval(CLOCK_REFRESH_SECONDS, self._tick)
         if self.poll_interval:
             self.set_interval(self.poll_interval, self.poll_store)
@@ -387,12 +402,17 @@ class SessionBrowser(App[None]):
 
     # ── loading and live updates ────────────────────────────────────────────
 
-    @work(thread=True, group="load", exit_on_error=False)
+    # A description of our own: Textual's default is the repr of the arguments, and `before`
+    # holds every row (half a second of repr at 100,000, on the UI thread).
+    @work(thread=True, group="load", exit_on_error=False, description="reading the store")
     def load_rows(
-        self, show_archived: bool, order: Order, query: Query, epoch: int, reload: bool
+        self, show_archived: bool, order: Order, query: Query, epoch: int, reload: bool,
+        before: list[Row] | None,
     ) -> None:
-        """Read, order and index every row off the UI thread (100,000 rows take a few hundred
-        ms), in the view the UI had when this started."""
+        """Read the rows off the UI thread. With `before` (the last read's rows, which nothing
+        changes any more), a few changed rows are handed over as they are; otherwise every row
+        is ordered and indexed here (100,000 take about a hundred ms), in the view the UI had
+        when this started."""
         try:
             if not self.store.directory.is_dir():
                 raise FileNotFoundError(
@@ -404,14 +424,20 @@ class SessionBrowser(App[None]):
             if not reload and order == DEFAULT_ORDER and query == EMPTY:
                 self._post_preview(show_archived, projects)
             with quiet_gc():
-                rows = SessionRows(self.store.list_rows(), show_archived=show_archived,
-                                   order=order, query=query, projects=projects)
+                listed = self.store.list_rows()
+                delta = None if before is None else diff_rows(before, listed, MAX_DELTA)
+                if delta is not None:
+                    self.post_message(RowsLoaded(None, None, delta=delta, seen=listed,
+                                                 projects=projects, epoch=epoch, reload=reload))
+                    return
+                rows = SessionRows(listed, show_archived=show_archived, order=order,
+                                   query=query, projects=projects)
                 if rows.total >= FREEZE_ROWS:
                     gc.freeze()
         except Exception as exc:  # shown as a message; a bad store must not crash the app
             self.post_message(RowsLoaded(None, exc, epoch=epoch, reload=reload))
         else:
-            self.post_message(RowsLoaded(rows, None, projects=projects, epoch=epoch,
+            self.post_message(RowsLoaded(rows, None, seen=listed, projects=projects, epoch=epoch,
                                          reload=reload))
 
     def _post_preview(self, show_archived: bool, projects: dict[str, Project]) -> None:
@@ -459,18 +485,19 @@ class SessionBrowser(App[None]):
         self._reload_again = False
         rows = self.rows
         self.load_rows(rows.show_archived, rows.order, rows.query, self._save_epoch,
-                       self.loaded)
+                       self.loaded, self._seen if self.loaded else None)
 
     @on(RowsLoaded)
     def rows_loaded(self, message: RowsLoaded) -> None:
         self._reloading = False
         try:
-            if message.rows is None:
+            if message.error is not None:
                 self._load_failed(message)
-            elif message.reload:
-                self._merge(message.rows, message.epoch, message.projects)
+            elif not self.loaded:
+                if message.rows is not None:  # (a delta needs rows on screen: never here)
+                    self._first_rows(message.rows, message.projects, message.seen)
             else:
-                self._first_rows(message.rows, message.projects)
+                self._merge(message)
         finally:
             if self._reload_again:
                 self.reload_rows()
@@ -492,9 +519,13 @@ class SessionBrowser(App[None]):
         self.notify(reason, title="Store", severity="error", markup=False, timeout=10)
         listing.refresh()
 
-    def _first_rows(self, rows: SessionRows, projects: dict[str, Project]) -> None:
+    def _first_rows(
+        self, rows: SessionRows, projects: dict[str, Project], seen: list[Row]
+    ) -> None:
+        self._reload_failed = False
         self._apply_view(rows)
         self.rows = rows
+        self._seen = seen
         self.loaded = True
         self._set_projects(projects)
         self._update_placeholder()
@@ -516,59 +547,81 @@ class SessionBrowser(App[None]):
         self.projects = projects
         self.session_list.projects = projects
 
-    def _merge(self, rows: SessionRows, epoch: int, projects: dict[str, Project]) -> None:
-        """Another program changed the store: show its rows, keeping what the user is doing.
+    def _merge(self, message: RowsLoaded) -> None:
+        """Another program changed the store: show what it changed, keeping what the user is
+        doing. One path for both kinds of reload: a few changed rows (`message.delta`) are put
+        into the list on screen; after a big change, the worker's new list (`message.rows`)
+        replaces it, and only the sessions below need putting into it.
 
         Rows of sessions whose saves landed after the reload began stay as on screen (the
-        reload may have read the store before them; the poller reloads again anyway). Edits
-        still being saved are laid over the new rows (`EditLedger.rebase`)."""
+        reload may have read the store before them) and are read again next time. Edits still
+        being saved are laid over the store's rows (`EditLedger.rebase`)."""
         self._reload_failed = False
-        if not self.loaded:  # the first load failed; this one worked
-            self._first_rows(rows, projects)
-            return
-        self._apply_view(rows)
-        old = self.rows
-        recent = {sid for sid, landed in self._landed.items() if landed > epoch}
-        for sid in recent:
-            row = old.get(sid)
-            if row is not None and rows.get(sid) is not None:
-                rows.put(row)
-        for sid in self.ledger.pending_ids():
-            base = rows.get(sid)
-            if base is not None and sid not in recent:
-                rows.put(self.ledger.rebase(sid, base))
-        self._landed.clear()
-        listing = self.session_list
+        old, listing, editing = self.rows, self.session_list, self.editor.session_id
         current = listing.highlighted
-        keep = self.editor.session_id or (current["session_id"] if current else None)
-        editing = self.editor.session_id
+        keep = editing or (current["session_id"] if current else None)
+        # What the editor and the transcripts showed, before the list changes under them.
+        watched = [editing, *(screen.session_id for screen in self._transcripts())]
+        before = {sid: old.get(sid) for sid in watched if sid is not None}
+        recent = {sid for sid, landed in self._landed.items() if landed > message.epoch}
+        self._landed.clear()
+        seen = message.seen
+
+        def to_show(fresh: Row) -> Row:
+            sid = fresh["session_id"]
+            shown = old.get(sid)
+            if sid in recent and shown is not None:
+                forget(seen, fresh)  # perhaps older than the saved row: take it next time
+                return shown
+            return self.ledger.rebase(sid, fresh)
+
+        if message.rows is not None:
+            rows = message.rows
+            self._apply_view(rows)
+            changed = [row for sid in recent.union(self.ledger.pending_ids())
+                       if (row := rows.get(sid)) is not None]
+            removed: Iterable[str] = ()
+        else:
+            assert message.delta is not None
+            rows, changed, removed = old, message.delta.changed, message.delta.removed
+        for fresh in changed:
+            row = to_show(fresh)
+            if row is not rows.get(fresh["session_id"]):
+                rows.put(row)
+        for sid in removed:
+            rows.remove(sid)
+        self._seen = seen
         if editing is not None and rows.index_of(editing) is None:
-            gone = old.get(editing)
+            gone = before.get(editing)
             self._close_editor()
             self.notify(
                 f"{_quote(gone['title'] if gone else editing)} was deleted or hidden by "
                 "another program while you renamed it.",
                 title="Rename", severity="warning", markup=False,
             )
-        if projects != self.projects:
-            rows.projects = projects
-            self._set_projects(projects)
+        if message.projects != self.projects:
+            rows.projects = message.projects
+            self._set_projects(message.projects)
         self.rows = rows
         self._update_placeholder()
         listing.set_rows(rows, keep=keep, anchor=True)
         self.update_status()
         self.refresh_bindings()
         for screen in self._transcripts():
-            fresh, before = rows.get(screen.session_id), old.get(screen.session_id)
-            if fresh is not None and fresh != before:
-                screen.show_row(fresh)
+            now = rows.get(screen.session_id)
+            if now is not None and now != before.get(screen.session_id):
+                screen.show_row(now)
                 screen.reload()  # its messages may have changed too
         if self.editor.is_open:
             self.call_after_refresh(self._place_editor)
         if self._hits is not None:
             self._show_hits()
         if self._index_state != "cold":
-            self.refresh_index()
+            # Only the sessions whose rows changed need their messages indexed again; a change
+            # no row shows (a file rewritten behind the index) has every file checked.
+            delta = message.delta
+            self.refresh_index({row["session_id"] for row in delta.changed} | delta.removed
+                               if delta else None)
 
     # ── search ──────────────────────────────────────────────────────────────
 
@@ -744,20 +797,28 @@ class SessionBrowser(App[None]):
             return f"indexing {done:,}/{total:,} sessions ({done * 100 // total}%)"
         return ""
 
-    def refresh_index(self) -> None:
-        """Bring the message index up to date in the background (first use builds it)."""
-        if self._index_state == "building":
-            self._index_again = True
+    def refresh_index(self, only: Iterable[str] | None = None) -> None:
+        """Bring the message index up to date in the background (first use builds it).
+        `only`: just these sessions (those a live update saw change); checking every file
+        costs half a second at 100,000 sessions."""
+        if self._index_state in ("building", "refreshing"):  # once this one is done
+            again = self._index_again
+            if again is False or again is None or only is None:
+                self._index_again = None if again is None or only is None else set(only)
+            else:
+                again.update(only)
             return
         first = self._index_state == "cold"
         self._index_state = "building" if first else "refreshing"
         self._index_again = False
         if first:
             self._index_progress = None
-        self.run_worker(self._refresh_index, thread=True, group="index", exit_on_error=False,
-                        description="indexing messages")
+            only = None
+        sessions = None if only is None else set(only)
+        self.run_worker(lambda: self._refresh_index(sessions), thread=True, group="index",
+                        exit_on_error=False, description="indexing messages")
 
-    def _refresh_index(self) -> None:
+    def _refresh_index(self, only: set[str] | None) -> None:
         """Worker thread. Quitting cancels the worker, and the next progress report (every
         200 sessions) then stops the build: a thread cannot be killed, and Python waits for
         it at exit, so the app would otherwise hang until a first build of 100,000 sessions
@@ -775,7 +836,7 @@ class SessionBrowser(App[None]):
                 self.post_message(IndexProgress(done, total))
 
         try:
-            self.search_index.refresh(progress=progress)
+            self.search_index.refresh(progress=progress, only=only)
         except IndexCancelled:
             return
         except Exception as exc:
@@ -805,8 +866,8 @@ class SessionBrowser(App[None]):
                             markup=False)
         else:
             self._index_error = None
-        if self._index_again:
-            self.refresh_index()
+        if self._index_again is not False:
+            self.refresh_index(self._index_again)
         if self.rows.query.fts_words and self.search_bar.is_open:
             self._search_generation += 1
             self._start_search()

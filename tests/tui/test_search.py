@@ -262,7 +262,7 @@ async def test_index_is_built_off_the_ui_thread_with_progress(
     threads: list[threading.Thread] = []
     real = SearchIndex.refresh
 
-    def slow_refresh(self: SearchIndex, progress: Any = None) -> Any:
+    def slow_refresh(self: SearchIndex, progress: Any = None, only: Any = None) -> Any:
         threads.append(threading.current_thread())
 
         def held(done: int, total: int) -> None:
@@ -270,7 +270,7 @@ async def test_index_is_built_off_the_ui_thread_with_progress(
                 progress(done, total)
             assert gate.wait(10)
 
-        return real(self, held)
+        return real(self, held, only)
 
     monkeypatch.setattr(SearchIndex, "refresh", slow_refresh)
     say(store)
@@ -292,7 +292,19 @@ async def test_index_is_built_off_the_ui_thread_with_progress(
     assert threads and all(t is not threading.main_thread() for t in threads)
 
 
-async def test_index_follows_changes_incrementally(store: SessionStore) -> None:
+async def test_index_follows_changes_incrementally(
+    store: SessionStore, monkeypatch: Any
+) -> None:
+    from api.search import SearchIndex
+
+    asked: list[Any] = []
+    real = SearchIndex.refresh
+
+    def spy(self: SearchIndex, progress: Any = None, only: Any = None) -> Any:
+        asked.append(only)
+        return real(self, progress, only)
+
+    monkeypatch.setattr(SearchIndex, "refresh", spy)
     say(store)
     app = make_app(store)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -308,8 +320,10 @@ async def test_index_follows_changes_incrementally(store: SessionStore) -> None:
         await wait_until(pilot, lambda: any(r.hit.session_id == "aaaa00000004"
                                             for r in app.results.results),
                          what="the new message in the results")
+        assert asked[0] is None  # the first build checks every file
+        assert asked[-1] == {"aaaa00000004"}  # a live update: only the session it saw change
         stats = app.search_index.refresh()
-        assert stats.reindexed == 0  # it was already up to date: only that file was read
+        assert stats.reindexed == 0  # it was already up to date
 
 
 async def test_enter_on_a_result_opens_the_transcript_at_that_message(
@@ -393,7 +407,7 @@ async def test_quitting_stops_a_first_index_build(store: SessionStore, monkeypat
 
     stopped = threading.Event()
 
-    def endless(self: SearchIndex, progress: Any = None) -> Any:
+    def endless(self: SearchIndex, progress: Any = None, only: Any = None) -> Any:
         try:
             for done in range(10**6):
                 progress(done, 10**6)

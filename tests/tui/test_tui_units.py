@@ -15,6 +15,7 @@ from rich.cells import cell_len
 from tui_helpers import DAY, HOUR, MIN, NOW
 
 from tui.cli import main, resolve_store
+from tui.live import RowsDelta, diff_rows, forget
 from tui.rows import Edit, EditLedger, SessionRows, sort_key
 from tui.text import fit, fit_left, fit_right, inert, relative_time
 from tui.widgets.session_list import columns_for
@@ -133,6 +134,58 @@ def test_display_order_copes_with_unsorted_input() -> None:
     random.Random(1).shuffle(shuffled)
     rows = SessionRows(shuffled)
     assert [r["updated_at"] for r in rows] == sorted((float(i) for i in range(50)), reverse=True)
+
+
+@given(st.lists(st.integers(0, 30), max_size=40),
+       st.lists(st.tuples(st.integers(0, 39), st.sampled_from(["rewrite", "touch", "delete"])),
+                max_size=12),
+       st.lists(st.integers(0, 40), max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_diff_rows_finds_exactly_what_another_read_changed(
+    times: list[int], edits: list[tuple[int, str]], added: list[int]
+) -> None:
+    """Two reads of a store, the second sharing every unchanged row object with the first
+    (as `SessionStore.list_rows` does): putting and removing what `diff_rows` reports turns
+    the first read's list into the second's, and it gives up past `limit` changes."""
+    before = sorted((row(f"s{i}", float(t)) for i, t in enumerate(times)),
+                    key=lambda r: -r["updated_at"])
+    after = {r["session_id"]: r for r in before}
+    for index, kind in edits:
+        if not before:
+            break
+        old = before[index % len(before)]
+        sid = old["session_id"]
+        if kind == "delete":
+            after.pop(sid, None)
+        elif sid in after:
+            after[sid] = {**old, "title": "new", "updated_at": old["updated_at"] + (
+                100.0 if kind == "touch" else 0.0)}
+    for i, t in enumerate(added):
+        after[f"new{i}"] = row(f"new{i}", float(t))
+    fresh = sorted(after.values(), key=lambda r: -r["updated_at"])
+    changes = sum(r is not next((o for o in before if o["session_id"] == sid), None)
+                  for sid, r in after.items())
+    changes += len({r["session_id"] for r in before} - after.keys())
+
+    delta = diff_rows(list(before), fresh, limit=changes)
+    assert delta is not None and len(delta) == changes
+    if changes:
+        assert diff_rows(list(before), fresh, limit=changes - 1) is None
+    rows = SessionRows(before, show_archived=True)
+    for r in delta.changed:
+        rows.put(r)
+    for sid in delta.removed:
+        rows.remove(sid)
+    assert {r["session_id"]: id(r) for r in rows} == {r["session_id"]: id(r) for r in fresh}
+    assert [sort_key(r) for r in rows] == [sort_key(r) for r in fresh]
+
+
+def test_forget_makes_the_next_diff_report_a_row_again() -> None:
+    rows = [row("a", 3.0), row("b", 2.0), row("c", 1.0)]
+    seen = list(rows)
+    assert diff_rows(seen, rows, limit=10) == RowsDelta([], frozenset())
+    forget(seen, rows[1])
+    assert diff_rows(seen, rows, limit=10) == RowsDelta([rows[1]], frozenset())
 
 
 def test_ledger_failure_puts_back_only_that_edit() -> None:
