@@ -15,14 +15,17 @@ rename editor stays open over its row.
 
 Search: the search line filters the rows on the UI thread (a few ms at 100,000, see
 `SessionRows`), and a debounced thread worker asks the full-text index (`api.search`) for
-matching messages. The index is brought up to date by a background worker the first time the
-search line opens and after every change of the store.
+matching messages. The index is brought up to date the first time the search line opens, by a
+child process (`tui.indexer`: checking every session is a second of Python at 100,000, which
+in a thread would slow every keystroke meanwhile), and after each change of the store, for the
+sessions that changed, by a thread worker.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import subprocess
 import sys
 import threading
 import time
@@ -88,6 +91,9 @@ CLOCK_REFRESH_SECONDS = 30.0
 SEARCH_DEBOUNCE_SECONDS = 0.12
 #: How often the message index's build reports progress on screen.
 PROGRESS_SECONDS = 0.1
+#: How long after the last filter keystroke the garbage collector may run again: past the
+#: keystroke's frame, before the next key of someone typing fast.
+GC_HOLD_SECONDS = 0.06
 #: How many matching messages are fetched.
 SEARCH_LIMIT = 200
 
@@ -235,6 +241,7 @@ class SessionBrowser(App[None]):
         poll_interval: float | None = POLL_SECONDS,
         cache_root: Path | None = None,
         export_dir: Path | None = None,
+        index_in_child: bool = True,
     ) -> None:
         """`clock` and `tz` decide what "3 min ago" means (tests freeze them); `store_label`
         replaces the store path in the status line; `banner` is a notice shown above the list
@@ -242,7 +249,9 @@ class SessionBrowser(App[None]):
 
         `poll_interval`: seconds between checks for changes by other programs (None: never).
         `cache_root`: where the message search index lives (default: the user's cache folder).
-        `export_dir`: where `e` writes Markdown files (default: the current folder)."""
+        `export_dir`: where `e` writes Markdown files (default: the current folder).
+        `index_in_child`: check every session for the message index in a child process (see
+        `tui.indexer`), not in a thread of this one."""
         super().__init__()
         self.store = store
         self.clock = clock
@@ -259,6 +268,11 @@ class SessionBrowser(App[None]):
         self.watcher = StoreWatcher(store)
         self.cache_root = cache_root
         self._search_index: SearchIndex | None = None
+        self.index_in_child = index_in_child
+        #: The child's command line (None: `tui.indexer.command`); tests put a stand-in here.
+        self.index_command: list[str] | None = None
+        self._indexer: subprocess.Popen[str] | None = None
+        self._index_closed = threading.Event()  # set as the app closes: a stopped child is no error
         self.loaded = False
         self._quitting = False
         # Live updates: landed saves are counted, so a reload that read the store before a
@@ -277,7 +291,9 @@ class SessionBrowser(App[None]):
         # A refresh asked for while one runs: False, or which sessions (None: every one).
         self._index_again: Literal[False] | set[str] | None = False
         self._search_timer: Timer | None = None
+        self._gc_timer: Timer | None = None  # set while typing holds the collector back
         self._search_generation = 0
+        self._hits_generation = -1  # the generation `_hits` answer (tests wait for it)
         self._hits: list[Hit] | None = None
         self._search_error: str | None = None
         self._pane_title = ""
@@ -642,6 +658,7 @@ class SessionBrowser(App[None]):
     def set_query(self, query: Query) -> None:
         """Filter the list (on this thread: a few ms at 100,000 rows) and schedule the search
         of messages. The cursor stays on its session while it matches, else goes to the top."""
+        self._hold_gc()
         listing = self.session_list
         current = listing.highlighted
         was_empty = not len(self.rows)
@@ -656,6 +673,34 @@ class SessionBrowser(App[None]):
         self._search_messages()
         if was_empty != (not len(self.rows)):  # the edit keys dim or light up (the footer
             self.refresh_bindings()  # redraws whole: not on every keystroke)
+
+    def _hold_gc(self) -> None:
+        """No cyclic garbage collection while keys are being typed into the search line.
+
+        A filter keystroke at 100,000 sessions makes a tuple of up to 100,000 rows, and the
+        next collections walk every one of them: 5 to 25 ms, at the worst moment, while the
+        keystroke's frame is drawn and written. Held back until typing pauses, the collector
+        runs between keys. Nothing is lost: garbage waits, refcounting frees the rest."""
+        if self._gc_timer is not None:
+            self._gc_timer.stop()
+        elif gc.isenabled():
+            gc.disable()
+        else:
+            return  # the loader holds it (`quiet_gc`), and gives it back
+        self._gc_timer = self.set_timer(GC_HOLD_SECONDS, self._release_gc)
+
+    def _release_gc(self) -> None:
+        if self._gc_timer is not None:
+            self._gc_timer.stop()
+            self._gc_timer = None
+            gc.enable()
+
+    def on_unmount(self) -> None:
+        self._release_gc()  # the app may close while typing (and another may run after it)
+        self._index_closed.set()
+        indexer = self._indexer
+        if indexer is not None and indexer.poll() is None:
+            indexer.terminate()  # what it committed stays; the next start goes on from there
 
     @on(SearchBar.Leave)
     def search_leave(self) -> None:
@@ -726,6 +771,7 @@ class SessionBrowser(App[None]):
         if message.generation != self._search_generation:
             return  # typed on since: a newer search is coming
         self._hits = message.hits
+        self._hits_generation = message.generation
         self._search_error = (
             None if message.error is None
             else describe_error(message.error, "search messages")
@@ -819,10 +865,11 @@ class SessionBrowser(App[None]):
                         exit_on_error=False, description="indexing messages")
 
     def _refresh_index(self, only: set[str] | None) -> None:
-        """Worker thread. Quitting cancels the worker, and the next progress report (every
-        200 sessions) then stops the build: a thread cannot be killed, and Python waits for
-        it at exit, so the app would otherwise hang until a first build of 100,000 sessions
-        finished. What was committed stays; the next refresh goes on from there."""
+        """Worker thread. Quitting stops the child process, or, in this process, cancels the
+        worker, and the next progress report (every 200 sessions) then stops the build: a
+        thread cannot be killed, and Python waits for it at exit, so the app would otherwise
+        hang until a first build of 100,000 sessions finished. What was committed stays; the
+        next refresh goes on from there."""
         worker = get_current_worker()
         last = 0.0
 
@@ -836,13 +883,28 @@ class SessionBrowser(App[None]):
                 self.post_message(IndexProgress(done, total))
 
         try:
-            self.search_index.refresh(progress=progress, only=only)
+            if only is None and self.index_in_child:  # every file: a second or more of CPU
+                from tui.indexer import IndexerUnavailable, command, refresh_in_child
+
+                args = self.index_command or command(self.store.directory, self.cache_root)
+                try:
+                    refresh_in_child(args, progress, started=self._indexer_started)
+                except IndexerUnavailable:
+                    self.search_index.refresh(progress=progress)
+            else:  # a few sessions a live update saw change: quicker than starting a child
+                self.search_index.refresh(progress=progress, only=only)
         except IndexCancelled:
             return
         except Exception as exc:
-            self.post_message(IndexRefreshed(exc))
+            if not self._index_closed.is_set():
+                self.post_message(IndexRefreshed(exc))
         else:
             self.post_message(IndexRefreshed(None))
+
+    def _indexer_started(self, proc: subprocess.Popen[str]) -> None:
+        self._indexer = proc
+        if self._index_closed.is_set():  # closed while it started
+            proc.terminate()
 
     @on(IndexProgress)
     def index_progress(self, message: IndexProgress) -> None:

@@ -43,6 +43,20 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cache
 
 
+@pytest.fixture(autouse=True)
+def process_settings() -> Iterator[None]:
+    """`tui.cli.main` tunes the process for the app (Textual's frame rate, the GIL's time
+    slice): put both back, so no test runs with another's settings."""
+    fps = os.environ.get("TEXTUAL_FPS")
+    interval = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(interval)
+    if fps is None:
+        os.environ.pop("TEXTUAL_FPS", None)
+    else:
+        os.environ["TEXTUAL_FPS"] = fps
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> SessionStore:
     """A store of nine sessions with fixed times (see SESSIONS)."""

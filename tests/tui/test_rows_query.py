@@ -124,15 +124,16 @@ QUERIES = ["", "t", "ti", "title 1", "title 1 -1 ", "model:2", "model:2 w/1", "i
         st.tuples(st.just("archived"), st.booleans()),
         st.tuples(st.just("put"), st.integers(0, 40), st.booleans(), st.booleans(),
                   st.integers(0, 2000), st.sampled_from(["x", "title 1 new", "zz"])),
+        st.tuples(st.just("remove"), st.integers(0, 40)),
     ), max_size=25),
 )
 @settings(max_examples=300, deadline=None)
 def test_view_always_equals_a_fresh_build(
     flags: list[tuple[bool, bool, str | None]], steps: list[tuple[Any, ...]]
 ) -> None:
-    """Whatever sequence of filters, orders, archive toggles and edits: the view is exactly
-    what building it from scratch with the final settings gives (so refinement, re-sorting
-    and bisect edits never drift)."""
+    """Whatever sequence of filters, orders, archive toggles, edits and deletions: the view
+    is exactly what building it from scratch with the final settings gives (so refinement,
+    re-sorting and bisect edits never drift)."""
     from api.projects import Project
 
     projects = {"p1": Project("p1", "Alpha team", None)}
@@ -146,7 +147,11 @@ def test_view_always_equals_a_fresh_build(
             view.order = step[1]
         elif step[0] == "archived":
             view.show_archived = step[1]
-        elif rows:
+        elif step[0] == "remove":
+            sid = f"s{step[1]}"
+            assert (view.remove(sid) is not None) == (sid in current)
+            current.pop(sid, None)
+        elif rows and f"s{step[1] % len(rows)}" in current:
             _, i, pinned, archived, updated, title = step
             old = current[f"s{i % len(rows)}"]
             new = {**old, "pinned": pinned, "archived": archived, "updated_at": float(updated),

@@ -3,6 +3,7 @@ what was said (the message index, its progress, results, opening a result)."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from tui_helpers import (
     lines,
     loaded,
     make_app,
+    notifications,
     screen_text,
     shown_ids,
     wait_until,
@@ -70,7 +72,8 @@ def match_texts(app: SessionBrowser, index: int) -> list[str]:
 async def results_ready(pilot: Any) -> SessionBrowser:
     """Wait until the message index is built and the current search has answered."""
     app = pilot.app
-    await wait_until(pilot, lambda: app._index_state == "ready" and app._hits is not None
+    await wait_until(pilot, lambda: app._index_state == "ready"
+                     and app._hits_generation == app._search_generation
                      and app._search_timer is None, what="message search results")
     await pilot.pause()
     return app
@@ -253,28 +256,34 @@ async def test_message_search_builds_the_index_and_shows_hits(
     assert threads and all(t is not threading.main_thread() for t in threads)
 
 
-async def test_index_is_built_off_the_ui_thread_with_progress(
-    store: SessionStore, monkeypatch: Any
+#: A stand-in for the indexer child: reports no progress yet, waits until the test creates the
+#: file argv[1], then runs the real child on the rest of its arguments.
+HELD_INDEXER = """
+import os, sys, time
+from tui.indexer import main
+print("progress 0 9", flush=True)
+deadline = time.monotonic() + 10
+while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:
+    time.sleep(0.01)
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+async def test_index_is_built_in_a_child_process_with_progress(
+    store: SessionStore, tmp_path: Path
 ) -> None:
-    from api.search import SearchIndex
+    """Every session is checked in another process (its own GIL: the UI's keys never wait
+    for it), whose progress shows in the search line and the pane, and whose index the
+    searches then read."""
+    import sys
 
-    gate = threading.Event()
-    threads: list[threading.Thread] = []
-    real = SearchIndex.refresh
+    from tui.indexer import command
 
-    def slow_refresh(self: SearchIndex, progress: Any = None, only: Any = None) -> Any:
-        threads.append(threading.current_thread())
-
-        def held(done: int, total: int) -> None:
-            if progress:
-                progress(done, total)
-            assert gate.wait(10)
-
-        return real(self, held, only)
-
-    monkeypatch.setattr(SearchIndex, "refresh", slow_refresh)
+    gate = tmp_path / "go"
     say(store)
     app = make_app(store)
+    app.index_command = [sys.executable, "-c", HELD_INDEXER, str(gate),
+                         *command(store.directory, None)[3:]]
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "cookie")
@@ -284,12 +293,47 @@ async def test_index_is_built_off_the_ui_thread_with_progress(
         assert text.count("indexing") == 2
         await pilot.press(*"s")  # the UI answers meanwhile
         assert app.search_bar.text == "cookies"
-        gate.set()
+        gate.touch()
         await pilot.press("backspace")
         await results_ready(pilot)
         assert len(app.results.results) == 2
         assert "indexing" not in screen_text(app)
-    assert threads and all(t is not threading.main_thread() for t in threads)
+        assert app._indexer is not None and app._indexer.returncode == 0
+
+
+async def test_without_a_child_the_index_is_built_here(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    """No interpreter to start the child with (an embedded Python): the index is built in
+    this process instead, and searching works the same."""
+    say(store)
+    app = make_app(store)
+    app.index_command = [str(tmp_path / "no-such-python"), "-m", "tui.indexer"]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await paste_search(pilot, "cookie")
+        await results_ready(pilot)
+        assert len(app.results.results) == 2
+        assert not notifications(app)
+
+
+async def test_a_failing_indexer_is_a_sentence_not_a_traceback(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    """The cache folder cannot be made (a file is in the way): the child reports the error,
+    the app says so once and keeps filtering by title."""
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("")
+    app = make_app(store, cache_root=blocker / "sub")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await type_search(pilot, "plan")
+        await wait_until(pilot, lambda: app._index_state == "ready", what="the refresh")
+        await pilot.pause()
+        assert any(m.startswith("Could not index messages: ") for m in notifications(app))
+        assert "Traceback" not in screen_text(app)
+        assert "message search unavailable" in screen_text(app)
+        assert shown_ids(app) == ["aaaa00000003"]
 
 
 async def test_index_follows_changes_incrementally(
@@ -306,7 +350,7 @@ async def test_index_follows_changes_incrementally(
 
     monkeypatch.setattr(SearchIndex, "refresh", spy)
     say(store)
-    app = make_app(store)
+    app = make_app(store)  # the first build runs in a child process: not seen by the spy
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "zebra")
@@ -320,8 +364,7 @@ async def test_index_follows_changes_incrementally(
         await wait_until(pilot, lambda: any(r.hit.session_id == "aaaa00000004"
                                             for r in app.results.results),
                          what="the new message in the results")
-        assert asked[0] is None  # the first build checks every file
-        assert asked[-1] == {"aaaa00000004"}  # a live update: only the session it saw change
+        assert asked == [{"aaaa00000004"}]  # a live update: only the session it saw change
         stats = app.search_index.refresh()
         assert stats.reindexed == 0  # it was already up to date
 
@@ -398,9 +441,39 @@ async def test_down_arrow_goes_to_the_list(store: SessionStore) -> None:
         assert app.search_bar.input.has_focus and app.search_bar.text == "the"
 
 
-async def test_quitting_stops_a_first_index_build(store: SessionStore, monkeypatch: Any) -> None:
-    """A first build over a huge store is still running when the user quits: the build stops
-    at its next progress report, so the app exits at once instead of waiting for it."""
+#: A stand-in for a first build over a huge store: it never ends by itself.
+ENDLESS_INDEXER = """
+import time
+for done in range(10**6):
+    print(f"progress {done} 1000000", flush=True)
+    time.sleep(0.005)
+"""
+
+
+async def test_quitting_stops_a_first_index_build(store: SessionStore) -> None:
+    """A first build over a huge store is still running in its child process when the user
+    quits: the child is stopped and the app exits at once instead of waiting for it."""
+    import sys
+    import time as clock
+
+    app = make_app(store)
+    app.index_command = [sys.executable, "-c", ENDLESS_INDEXER]
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: app._index_progress is not None, what="the build")
+        started = clock.monotonic()
+        await pilot.press("escape", "q")
+    child = app._indexer
+    assert child is not None and child.wait(5) is not None
+    assert clock.monotonic() - started < 5
+
+
+async def test_quitting_stops_an_index_refresh_in_this_process(
+    store: SessionStore, monkeypatch: Any
+) -> None:
+    """The same without a child (`index_in_child=False`, and the live updates' refreshes):
+    the build stops at its next progress report."""
     import time as clock
 
     from api.search import SearchIndex
@@ -416,7 +489,7 @@ async def test_quitting_stops_a_first_index_build(store: SessionStore, monkeypat
             stopped.set()
 
     monkeypatch.setattr(SearchIndex, "refresh", endless)
-    app = make_app(store)
+    app = make_app(store, index_in_child=False)
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("slash")
@@ -445,3 +518,25 @@ async def test_keys_in_one_burst_behind_slash_or_r_are_not_lost(store: SessionSt
         await wait_until(pilot, lambda: app.editor.value == "ap/", what="typed title")
         assert len(app.ledger) == 0 and not app.search_bar.is_open
         # The test ends with the editor open: the app must close cleanly all the same.
+
+
+async def test_typing_holds_the_collector_back_only_while_typing(
+    store: SessionStore, monkeypatch: Any
+) -> None:
+    """The cyclic garbage collector waits while filter keys are typed (its walk over a big
+    view would land in the keystroke's frame), and is always given back: when typing pauses,
+    and when the app closes in the middle of typing."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 1.0)  # longer than a pilot's key press
+    assert gc.isenabled()
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", "p")
+        assert not gc.isenabled()
+        await wait_until(pilot, gc.isenabled, what="the collector back after a pause")
+        await pilot.press("l")
+        assert not gc.isenabled()
+        assert shown_ids(app) == ["aaaa00000003", "aaaa00000007"]  # "Plan…", "…/deeply/…"
+    assert gc.isenabled()
