@@ -632,12 +632,12 @@ class SessionBrowser(App[None]):
             self.call_after_refresh(self._place_editor)
         if self._hits is not None:
             self._show_hits()
-        if self._index_state != "cold":
-            # Only the sessions whose rows changed need their messages indexed again; a change
-            # no row shows (a file rewritten behind the index) has every file checked.
-            delta = message.delta
-            self.refresh_index({row["session_id"] for row in delta.changed} | delta.removed
-                               if delta else None)
+        delta = message.delta
+        if self._index_state != "cold" and (delta is None or delta):
+            # Only the sessions whose rows changed need their messages indexed again (a save
+            # changes its row); after a reload of every row, every file is checked.
+            self.refresh_index(None if delta is None else
+                               {row["session_id"] for row in delta.changed} | delta.removed)
 
     # ── search ──────────────────────────────────────────────────────────────
 

@@ -367,6 +367,17 @@ async def test_index_follows_changes_incrementally(
         assert asked == [{"aaaa00000004"}]  # a live update: only the session it saw change
         stats = app.search_index.refresh()
         assert stats.reindexed == 0  # it was already up to date
+        # A change that no row shows (a writer's temporary file came and went): nothing to
+        # index, and no child is started to check every file.
+        child, calls = app._indexer, len(asked)
+        stray = store.directory / "stray.tmp"
+        stray.write_text("x")
+        stray.unlink()
+        app.poll_store()
+        for _ in range(2):  # the poll, then the reload it starts
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert len(asked) == calls and app._indexer is child
 
 
 async def test_enter_on_a_result_opens_the_transcript_at_that_message(
