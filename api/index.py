@@ -32,7 +32,7 @@ from api.atomic import (
 from api.locks import StoreLock
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
-from api.splice import Layout, layout_of, splice
+from api.splice import Layout, parse_rows, splice
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
@@ -100,10 +100,9 @@ class SessionIndex:
         self._cache_lock = threading.Lock()
         self._table: RowTable | None = None
         self._table_sig: FileSig | None = None
-        # The bytes the cached table was read from or written as, when its rows are the file's
-        # rows one for one, and where they start (found when first needed): what lets the next
-        # version written by another program be read by parsing only its changed rows.
-        self._raw: bytes | None = None
+        # The bytes the cached table was read from or written as, and where each row starts,
+        # when its rows are the file's rows one for one: what lets the next version another
+        # program writes be read by parsing only its changed rows (`api.splice`).
         self._layout: Layout | None = None
         # Rows of files the index does not list (written by a tool that skipped the index),
         # remembered by file version so `rows()` reads each such file once.
@@ -114,33 +113,37 @@ class SessionIndex:
     def _load(self) -> RowTable | None:
         """The index file as it is now, or None if it is missing or unusable."""
         try:
-            st = os.stat(self.index_path)
+            sig = file_sig(os.stat(self.index_path))
         except OSError:
             return None
-        sig = file_sig(st)
         with self._cache_lock:
             if self._table is not None and sig == self._table_sig:
                 return self._table
-            base, base_raw, base_layout = self._table, self._raw, self._layout
+            base, base_layout = self._table, self._layout
         try:
-            data = read_regular(self.index_path)[0]
+            data, st = read_regular(self.index_path)
         except (OSError, NotRegularFile):
             return None
-        if base is not None and base_raw is not None:
-            spliced = _splice(base, base_raw, base_layout, data)
+        sig = file_sig(st)  # of the file read: it may have been replaced since the stat
+        if base is not None and base_layout is not None:
+            spliced = _splice(base, base_layout, data)
             if spliced is not None:
-                table, layout = spliced
-                self._set_cache(table, sig, data, layout)
-                return table
+                self._set_cache(*spliced, sig)
+                return spliced[0]
+        parsed = parse_rows(data)
+        if parsed is not None:
+            items, layout = parsed
+            table, aligned = _clean_rows(items)
+            self._set_cache(table, layout if aligned else None, sig)
+            return table
         try:
             raw = jsonio.loads(data)
         except (ValueError, RecursionError):
             return None
         if not isinstance(raw, list):
             return None
-        table, aligned = _clean_rows(raw)
-        self._set_cache(table, sig, data if aligned else None)
-        return table
+        self._set_cache(_clean_rows(raw)[0], None, sig)
+        return self._table
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
@@ -279,7 +282,7 @@ class SessionIndex:
             with contextlib.suppress(OSError):  # a read-only store still lists
                 self._write(table)
                 self.clear_marks(marks)
-        return table.rows
+        return list(table.rows)  # a copy: the cached list must stay as the file has it
 
     def _scan_all(self, previous: dict[str, _Scanned]) -> dict[str, _Scanned]:
         try:
@@ -348,7 +351,7 @@ class SessionIndex:
             finally:
                 if backup is not None:
                     discard(backup)
-            self._set_cache(patched, file_sig(index_st), index_bytes)
+            self._remember_written(patched, index_bytes, index_st)
             self.clear_marks(_pending(names - patched.by_name.keys()))
             return st
 
@@ -372,15 +375,20 @@ class SessionIndex:
 
     def _write(self, table: RowTable) -> None:
         data = table.to_json()
-        st = atomic_write(self.index_path, data)
-        self._set_cache(table, file_sig(st), data)
+        self._remember_written(table, data, atomic_write(self.index_path, data))
 
-    def _set_cache(
-        self, table: RowTable, sig: FileSig, raw: bytes | None = None, layout: Layout | None = None
-    ) -> None:
+    def _remember_written(self, table: RowTable, data: bytes, st: os.stat_result) -> None:
+        """Cache the table just written, unless some row of it reads back changed: then the
+        next read parses the file, so that the cache is always what the file says."""
+        if table.exact:
+            self._set_cache(table, table.layout(data), file_sig(st))
+        else:
+            with self._cache_lock:
+                self._table = self._layout = self._table_sig = None
+
+    def _set_cache(self, table: RowTable, layout: Layout | None, sig: FileSig) -> None:
         with self._cache_lock:
-            self._table, self._table_sig = table, sig
-            self._raw, self._layout = raw, layout
+            self._table, self._layout, self._table_sig = table, layout, sig
             self._orphans = {}
 
 
@@ -405,15 +413,9 @@ def _session_ids(names: Iterable[str]) -> set[str]:
     return {sid for name in names if (sid := session_id_of(name)) is not None}
 
 
-def _splice(
-    base: RowTable, base_raw: bytes, layout: Layout | None, data: bytes
-) -> tuple[RowTable, Layout] | None:
+def _splice(base: RowTable, layout: Layout, data: bytes) -> tuple[RowTable, Layout] | None:
     """The table of `data`, a new version of the index `base` was read from, made by parsing
     only the rows that differ; None when it takes a full parse (see `api.splice`)."""
-    if layout is None:
-        layout = layout_of(base_raw, len(base.rows))
-        if layout is None:
-            return None
     change = splice(layout, data)
     if change is None:
         return None

@@ -17,10 +17,22 @@ def loads(data: bytes | str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        if isinstance(data, bytes):
-            data = data.decode("utf-8")  # UnicodeDecodeError is a ValueError: callers catch both
-        # NaN and Infinity (which orjson refuses) become null: they would break sorting.
-        return json.loads(data, parse_constant=lambda _constant: None)
+        return _stdlib_loads(data)
+
+
+def _finite(text: str) -> float | None:
+    number = float(text)
+    return number if number - number == 0.0 else None
+
+
+def _stdlib_loads(data: bytes | str) -> Any:
+    """What orjson refuses, read by the standard library. NaN, Infinity and numbers past a
+    double (1e400) become null, as orjson would write them: they would break sorting, and a
+    value that changes when written and read back would make a cached index disagree with
+    its file."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")  # UnicodeDecodeError is a ValueError: callers catch both
+    return json.loads(data, parse_constant=lambda _constant: None, parse_float=_finite)
 
 
 #: Every digit as "0", everything else as a space: a run of 19 zeros then marks a run of 19
@@ -37,7 +49,7 @@ def loads_exact(data: bytes) -> Any:
     standard library, whose integers are exact; any other file costs two quick passes more."""
     if data.translate(_DIGITS).find(_LONG_RUN) < 0:
         return loads(data)
-    return json.loads(data.decode("utf-8"), parse_constant=lambda _constant: None)
+    return _stdlib_loads(data)
 
 
 def dumps_session(record: dict[str, Any]) -> bytes:
@@ -51,10 +63,17 @@ def dumps_session(record: dict[str, Any]) -> bytes:
 
 def dumps_compact(value: Any) -> bytes:
     """An index row or the whole index: compact, never indented (a third fewer bytes)."""
+    return dumps_exact(value) or _stdlib(value, indent=None, separators=(",", ":"))
+
+
+def dumps_exact(value: Any) -> bytes | None:
+    """Compact JSON that orjson reads back as the same value, or None when orjson cannot write
+    it (an integer past 64 bits, a lone surrogate, ...): the standard library's text for it
+    would come back from orjson changed."""
     try:
         return orjson.dumps(value)
     except TypeError:
-        return _stdlib(value, indent=None, separators=(",", ":"))
+        return None
 
 
 def _stdlib(value: Any, indent: int | None, separators: tuple[str, str] | None) -> bytes:

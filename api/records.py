@@ -214,9 +214,12 @@ def sanitize_row(row: object) -> Row | None:
     if type(sid) is not str or _safe_id_match(sid) is None:
         return None
     if (
-        type(get("updated_at")) is float
-        and type(get("created_at")) is float
-        and type(get("last_message_at")) is float
+        type(updated := get("updated_at")) is float
+        and updated - updated == 0.0  # finite: NaN or infinity would break sorting
+        and type(created := get("created_at")) is float
+        and created - created == 0.0
+        and type(last := get("last_message_at")) is float
+        and last - last == 0.0
         and type(get("title")) is str
         and type(get("workspace")) is str
         and type(get("model")) is str
@@ -235,12 +238,13 @@ def sanitize_row(row: object) -> Row | None:
 def _fixed_row(row: Row) -> Row:
     updated = row.get("updated_at")
     fixes: Row = {}
-    if type(updated) is not float:
+    if type(updated) is not float or updated - updated != 0.0:
         updated = _number(updated, 0.0)
         fixes["updated_at"] = updated
     for key in ("created_at", "last_message_at"):
-        if type(row.get(key)) is not float:
-            fixes[key] = _number(row.get(key), updated)
+        value = row.get(key)
+        if type(value) is not float or value - value != 0.0:
+            fixes[key] = _number(value, updated)
     for key in ("title", "workspace", "model"):
         if type(row.get(key)) is not str:
             fixes[key] = _text(row.get(key))

@@ -1,9 +1,9 @@
 """The index in memory: rows sorted newest first, each beside its serialised JSON.
 
 Keeping every row's bytes means a save re-encodes only the rows it changed and writes the index
-as one `b",".join(...)`, instead of encoding 100,000 rows each time: that is what lets a save cost
-about what writing the file costs. Rows are found by file name so that ghosts and unlisted files
-fall out of set arithmetic against a `listdir`, at C speed.
+as one join (`api.splice.join_rows`), instead of encoding 100,000 rows each time: that is what
+lets a save cost about what writing the file costs. Rows are found by file name so that ghosts
+and unlisted files fall out of set arithmetic against a `listdir`, at C speed.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from itertools import pairwise
 
-from api.jsonio import dumps_compact
+from api.jsonio import dumps_compact, dumps_exact
 from api.records import Row, updated_key
+from api.splice import Layout, join_rows, written_layout
 
 
 def file_name(session_id: str) -> str:
@@ -23,11 +24,13 @@ def file_name(session_id: str) -> str:
 class RowTable:
     """Copy-on-write: the cached table is shared with readers, so writers edit a `copy()`."""
 
-    __slots__ = ("_blobs", "by_name", "rows")
+    __slots__ = ("_blobs", "_inexact", "by_name", "rows")
 
     def __init__(self, rows: list[Row], by_name: dict[str, Row] | None = None) -> None:
         self.rows = rows
         self._blobs: list[bytes] | None = None
+        # Some row was written in a form orjson reads back changed (see `layout`).
+        self._inexact = False
         if by_name is None:
             by_name = {file_name(row["session_id"]): row for row in rows}
         self.by_name = by_name
@@ -36,14 +39,22 @@ class RowTable:
         table = RowTable.__new__(RowTable)
         table.rows = list(self.rows)
         table._blobs = None if self._blobs is None else list(self._blobs)
+        table._inexact = self._inexact
         table.by_name = dict(self.by_name)
         return table
 
     @property
     def blobs(self) -> list[bytes]:
         if self._blobs is None:  # a freshly parsed index: encode once, then only what changes
-            self._blobs = [dumps_compact(row) for row in self.rows]
+            self._blobs = [self._encode(row) for row in self.rows]
         return self._blobs
+
+    def _encode(self, row: Row) -> bytes:
+        blob = dumps_exact(row)
+        if blob is None:
+            self._inexact = True
+            return dumps_compact(row)
+        return blob
 
     def drop(self, names: Iterable[str]) -> None:
         """Remove the rows of these file names (ghosts: their file is gone)."""
@@ -67,7 +78,7 @@ class RowTable:
         # After any rows with the same time: a re-saved row lands where a full sort would put it.
         i = bisect_right(self.rows, updated_key(row), key=updated_key)
         self.rows.insert(i, row)
-        blobs.insert(i, dumps_compact(row))
+        blobs.insert(i, self._encode(row))
         self.by_name[name] = row
 
     def _position(self, row: Row) -> int:
@@ -102,12 +113,23 @@ class RowTable:
         table.rows = self.rows[:first] + rows + self.rows[stop:]
         table.by_name = by_name
         table._blobs = None
+        table._inexact = self._inexact
         if self._blobs is not None:
-            fresh = [dumps_compact(row) for row in rows]
+            fresh = [table._encode(row) for row in rows]
             table._blobs = self._blobs[:first] + fresh + self._blobs[stop:]
         return table
 
     def to_json(self) -> bytes:
-        """The index file: a JSON list with one compact row a line. The line breaks cost a byte
-        a row and let the next reader find each row without parsing (see `api.splice`)."""
-        return b"[\n" + b",\n".join(self.blobs) + b"\n]"
+        """The index file, one compact row a line (`api.splice.join_rows`)."""
+        return join_rows(self.blobs)
+
+    @property
+    def exact(self) -> bool:
+        """Does every row come back from `to_json()` as it is? Not when orjson could not write
+        one (an integer past 64 bits): orjson reads the standard library's text back changed."""
+        return not self._inexact
+
+    def layout(self, data: bytes) -> Layout | None:
+        """Where each row starts in `data` (`to_json()`'s bytes), for reading the next version
+        by its changes."""
+        return written_layout(data, self.blobs)

@@ -1,4 +1,4 @@
-"""Re-reading a rewritten `_index.json` by parsing only the rows that changed.
+"""Reading `_index.json` row by row, so that a rewritten one costs only its changed rows.
 
 Hermes and we both rewrite the whole index on every save, yet a save changes a row or two. Parsing
 all of a 100,000-row index again takes ~0.4 s and holds the GIL (the UI stalls), so a program
@@ -9,32 +9,44 @@ stay the very same objects (so the UI can tell what changed by identity, too).
 
 Finding rows by bytes needs each row's start. Both layouts in use put every row on a line of its
 own: Hermes' 2-space indent (`\\n  {`) and ours (one compact row a line, `\\n{`). A JSON string
-cannot hold a raw newline, so in those layouts a newline, the first row's indent and `{` starts
-a row and nothing else does. The count of such starts is checked against the parsed row count,
-and every re-parsed piece must be exactly one object, so a layout this does not understand only
-costs a full parse, never a wrong row.
+cannot hold a raw newline, so a newline, the first row's indent and `{` starts a row, unless a
+crafted file puts a nested object there. So a file is first read piece by piece, from one such
+start to the next, and each piece must parse, on its own, as exactly one value: that proves
+every start is a row's (and costs no more than one parse of the whole). Only then are the starts
+trusted for the next version. Any failure means a parse of the whole file, never a wrong row.
+
+Pieces are parsed by orjson alone, inside brackets (so they nest as deep as in the file): a file
+that needs the standard library's fallback (NaN, a lone surrogate, ...) is never read this way,
+since the two parsers disagree on some values (integers past 64 bits).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
-from api import jsonio
+import orjson
 
 #: Bytes compared per step when looking for the first difference: big enough that the loop
 #: costs nothing next to the memcmp, small enough to stop soon after the difference.
 CHUNK = 1 << 20
+#: More whitespace than this after the last row is not a layout worth reading row by row.
+MAX_TAIL = 4096
 _WHITESPACE = b" \t\r\n"
+#: Our layout: what starts each row, and what separates two.
+LINE_MARKER = b"\n{"
+_SEPARATOR = b",\n"
 
 
 @dataclass(frozen=True)
 class Layout:
-    """One version of the index file and where each of its rows starts."""
+    """One version of the index file and where each of its rows starts (checked)."""
 
     raw: bytes
-    marker: bytes  # newline + indent + "{": what starts a row, and only a row
+    marker: bytes  # newline + indent + "{": what starts a row
     #: Offset of each row's marker, then the offset just past the last row's closing brace.
     starts: list[int]
 
@@ -53,8 +65,23 @@ class Splice:
     layout: Layout  # of the new version
 
 
+def join_rows(blobs: Sequence[bytes]) -> bytes:
+    """The index as we write it: a JSON list, one compact row a line. The line breaks cost a
+    byte a row and let the next reader find each row without parsing."""
+    return b"[\n" + _SEPARATOR.join(blobs) + b"\n]"
+
+
+def written_layout(raw: bytes, blobs: Sequence[bytes]) -> Layout | None:
+    """The layout of `join_rows(blobs)`, known without looking (the rows are ours)."""
+    if not blobs:
+        return None
+    starts = list(accumulate((len(b) + len(_SEPARATOR) for b in blobs[:-1]), initial=1))
+    starts.append(starts[-1] + 1 + len(blobs[-1]))
+    return Layout(raw, LINE_MARKER, starts)
+
+
 def row_marker(raw: bytes) -> bytes | None:
-    """What starts each row in this file, or None when its layout hides the row starts."""
+    """What would start each row in this file, or None when its layout hides the row starts."""
     if not raw.startswith(b"[\n"):
         return None
     brace = raw.find(b"{", 2, 2 + 64)
@@ -70,32 +97,56 @@ def row_marker(raw: bytes) -> bytes | None:
     return b"\n" + indent + b"{"
 
 
-def layout_of(raw: bytes, rows: int) -> Layout | None:
-    """Where the `rows` rows of this index start; None unless exactly that many are found."""
+def parse_rows(raw: bytes) -> tuple[list[object], Layout] | None:
+    """Every row of the index, each parsed alone, and where each starts; None when the file is
+    not laid out one row a line (or is not valid): the caller then parses it whole."""
     marker = row_marker(raw)
-    if marker is None or rows == 0:
-        return None
-    starts = [m.start() for m in re.finditer(re.escape(marker), raw)]
-    if len(starts) != rows or starts[0] != 1:
-        return None
     end = _last_row_end(raw)
-    if end is None or end <= starts[-1]:
+    if marker is None or end is None:
+        return None
+    starts = [m.start() for m in re.finditer(re.escape(marker), raw[:end])]
+    if not starts or starts[0] != 1:
+        return None
+    items = _parse_pieces(raw, starts, end, last_in_file=True)
+    if items is None:
         return None
     starts.append(end)
-    return Layout(raw, marker, starts)
+    return items, Layout(raw, marker, starts)
 
 
 def _last_row_end(raw: bytes) -> int | None:
     """The offset just past the last row: before the closing bracket and any whitespace."""
-    end = len(raw)
-    while end and raw[end - 1] in _WHITESPACE:
-        end -= 1
-    if not end or raw[end - 1] != ord("]"):
+    tail = raw[-MAX_TAIL:]
+    closing = tail.rstrip(_WHITESPACE)
+    if not closing.endswith(b"]"):
         return None
-    end -= 1
-    while end and raw[end - 1] in _WHITESPACE:
-        end -= 1
-    return end
+    rest = closing[:-1].rstrip(_WHITESPACE)
+    if not rest:
+        return None
+    return len(raw) - len(tail) + len(rest)
+
+
+def _parse_pieces(
+    data: bytes, marks: list[int], end: int, *, last_in_file: bool
+) -> list[object] | None:
+    """Parse data[marks[i]:marks[i+1]] (the last up to `end`), each exactly one value followed
+    by a comma, except the file's last row; None at the first piece that is not."""
+    items: list[object] = []
+    loads = orjson.loads
+    bounds = [*marks[1:], end]
+    for i, (begin, stop) in enumerate(zip(marks, bounds, strict=True)):
+        piece = data[begin:stop].rstrip(_WHITESPACE)
+        last = last_in_file and i == len(marks) - 1
+        if piece.endswith(b",") == last:
+            return None  # a comma after every row but the last: anything else is not JSON
+        try:
+            value = loads(b"[" + (piece if last else piece[:-1]) + b"]")
+        except orjson.JSONDecodeError:
+            return None
+        if len(value) != 1:
+            return None  # two rows on one line: the starts are not the rows
+        items.append(value[0])
+    return items
 
 
 def common_prefix(a: bytes, b: bytes) -> int:
@@ -138,7 +189,11 @@ def common_suffix(a: bytes, b: bytes, limit: int) -> int:
 
 def splice(old: Layout, new: bytes) -> Splice | None:
     """The rows of `new` that differ from `old`, parsed; None when only a full parse can tell
-    (the head of the file changed, a piece is not exactly one object, ...)."""
+    (the head of the file changed, a piece is not exactly one value, ...).
+
+    The starts of `old` are row starts (checked when it was read), every byte outside the
+    differing span is as it was, and each re-parsed piece is one value: so the starts of `new`
+    are row starts too, and `new` is valid JSON wherever `old` was."""
     raw = old.raw
     starts = old.starts
     count = old.count
@@ -158,20 +213,10 @@ def splice(old: Layout, new: bytes) -> Splice | None:
     if a < b and (not marks or marks[0] != a):
         return None
     last_in_file = stop == count
-    items: list[object] = []
-    for i, begin in enumerate(marks):
-        end = marks[i + 1] if i + 1 < len(marks) else b
-        piece = new[begin:end].rstrip(_WHITESPACE)
-        last = last_in_file and i == len(marks) - 1
-        if piece.endswith(b",") == last:
-            return None  # a comma after every row but the last: anything else is not JSON
-        if not last:
-            piece = piece[:-1]
-        try:
-            items.append(jsonio.loads(piece))
-        except (ValueError, RecursionError):
-            return None  # not exactly one value: a marker inside a row, or a broken file
-    if not items and last_in_file:
+    if not marks and last_in_file:
         return None  # the rows removed were the last ones: let the full parse judge the commas
+    items = _parse_pieces(new, marks, b, last_in_file=last_in_file)
+    if items is None:
+        return None
     new_starts = starts[:first] + marks + [x + delta for x in starts[stop:]]
     return Splice(first, stop, items, Layout(new, old.marker, new_starts))

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from api.index import SessionIndex
 from api.records import row_from_record
-from api.splice import common_prefix, common_suffix, layout_of, splice
+from api.splice import common_prefix, common_suffix, parse_rows, splice
 from api.store import SessionStore
 
 
@@ -138,15 +138,90 @@ def test_a_rewrite_that_breaks_the_file_is_never_spliced(store: SessionStore) ->
     assert json.loads(path.read_text())  # and the index on disk is whole again
 
 
-def test_layout_is_found_only_where_rows_start_on_their_own_lines() -> None:
+def test_rows_are_found_only_where_each_piece_is_one_row() -> None:
     rows = [_row("a", 2.0, "},\n  {"), _row("b", 1.0, extra={"x": [{"y": 1}]})]
     hermes = json.dumps(rows, indent=2).encode()
-    layout = layout_of(hermes, 2)
-    assert layout is not None and layout.marker == b"\n  {"
+    parsed = parse_rows(hermes)
+    assert parsed is not None and parsed[0] == rows
+    layout = parsed[1]
+    assert layout.marker == b"\n  {"
     assert [hermes[s : s + 4] for s in layout.starts[:-1]] == [b"\n  {", b"\n  {"]
-    assert layout_of(json.dumps(rows).encode(), 2) is None  # one line: no row starts
-    assert layout_of(json.dumps(rows, indent=0).encode(), 2) is None  # nested "{" at column 0
-    assert layout_of(hermes, 3) is None  # the count must agree with the parse
+    assert parse_rows(json.dumps(rows).encode()) is None  # one line: no row starts
+    assert parse_rows(json.dumps(rows, indent=0).encode()) is None  # nested "{" at column 0
+
+
+def _compact(sid: str, extra: str = "") -> str:
+    return json.dumps(_row(sid, 5.0), separators=(",", ":"))[:-1] + extra + "}"
+
+
+# A crafted file: a nested object placed where a row would start, while two real rows share a
+# line, so that the row starts found by bytes are as many as the rows, but not theirs.
+MISALIGNED = ("[\n" + _compact("a", ',"x":[\n' + _compact("z1") + ",\n" + _compact("z2") + "]")
+              + ", " + _compact("b") + ", " + _compact("c") + "\n]")
+
+
+@pytest.mark.parametrize("versions", [
+    pytest.param([MISALIGNED, MISALIGNED.replace('"z1"', '"z9"')], id="misaligned starts"),
+    pytest.param([MISALIGNED, MISALIGNED[:MISALIGNED.index(_compact("z2"))
+                                         + len(_compact("z2"))] + "\n]"],
+                 id="misaligned, then not JSON"),
+    pytest.param(["[\n" + _compact("a", ',"x":NaN') + ",\n" + _compact("b", ',"big":1') + "\n]",
+                  "[\n" + _compact("a", ',"x":NaN') + ",\n"
+                  + _compact("b", ',"big":18446744073709551616') + "\n]"],
+                 id="NaN elsewhere, then a big integer"),
+    pytest.param(["[\n" + _compact("a") + ",\n" + _compact("b") + "\n]",
+                  "[\n" + _compact("a") + ",\n"
+                  + _compact("b", ',"x":' + "[" * 1023 + "]" * 1023) + "\n]"],
+                 id="a row nested as deep as orjson goes"),
+])
+def test_crafted_rewrites_read_as_a_full_parse_reads_them(tmp_path: Path, versions: list[str]) -> None:
+    """Counterexamples an adversarial review found in a first version of the splice."""
+    path = tmp_path / "_index.json"
+    index = SessionIndex(tmp_path, path)
+    for text in versions:
+        tmp = tmp_path / "other.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, path)
+        table = index._load()
+        fresh = _full_read(path)
+        assert (None if table is None else table.rows) == fresh
+        if table is not None and fresh is not None:  # same values, same types
+            assert [repr(r) for r in table.rows] == [repr(r) for r in fresh]
+
+
+def test_our_own_write_of_a_number_orjson_cannot_read_back_is_not_spliced(
+    store: SessionStore,
+) -> None:
+    """A row holding an integer past 64 bits is written by the standard library, and orjson
+    reads it back as a float: the cached rows are then not the file's, so no splicing."""
+    store.save(store.new_session(session_id="s1", title="one", updated_at=1.0), touch=False)
+    store.save(store.new_session(session_id="s2", title="two", updated_at=2.0), touch=False)
+    path = store.index_path
+    rows = json.loads(path.read_text())
+    rows[1]["tokens"] = 1  # a key the index row carries, refreshed from the file on save
+    _write(path, rows, "ours")
+    store.list_rows()
+    record = json.loads((store.directory / "s1.json").read_text())
+    record["tokens"] = 2**64 + 1
+    (store.directory / "s1.json").write_text(json.dumps(record))
+    store.save(store.load("s1"), touch=False)
+    rows = json.loads(path.read_text())
+    assert [r["session_id"] for r in rows] == ["s2", "s1"]
+    rows[0]["title"] = "two, retitled elsewhere"  # the other row: s1's stays as written
+    _write(path, rows, "ours")
+    assert [repr(r) for r in store.list_rows()] == [repr(r) for r in _full_read(path) or []]
+
+
+def test_numbers_past_a_double_read_as_null_like_orjson_writes_them(tmp_path: Path) -> None:
+    path = tmp_path / "_index.json"
+    text = json.dumps([_row("a", 2.0), _row("b", 1.0)], separators=(",", ":"))
+    path.write_text(text.replace('"updated_at":2.0', '"updated_at":1e400'))
+    index = SessionIndex(tmp_path, path)
+    table = index._load()
+    assert table is not None
+    assert [(r["session_id"], r["updated_at"]) for r in table.rows] == [("b", 1.0), ("a", 0.0)]
+    index._write(table.copy())
+    assert [repr(r) for r in index._load().rows] == [repr(r) for r in _full_read(path) or []]
 
 
 def test_a_difference_at_either_end_is_found_at_any_offset() -> None:
@@ -164,8 +239,9 @@ def test_only_the_edited_row_is_parsed(tmp_path: Path, layout: str) -> None:
     path = tmp_path / "_index.json"
     rows = [_row(f"s{i:03}", 1000.0 - i) for i in range(300)]
     _write(path, rows, layout)
-    old = layout_of(path.read_bytes(), 300)
-    assert old is not None
+    parsed = parse_rows(path.read_bytes())
+    assert parsed is not None
+    old = parsed[1]
     rows[150] = {**rows[150], "title": "changed"}
     _write(path, rows, layout)
     change = splice(old, path.read_bytes())
