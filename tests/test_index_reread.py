@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.index import SessionIndex
+from api import jsonio
+from api.index import SessionIndex, _clean_rows
 from api.records import row_from_record
 from api.splice import common_prefix, common_suffix, parse_rows, splice
 from api.store import SessionStore
@@ -38,8 +39,12 @@ def _write(path: Path, rows: list[dict[str, Any]], layout: str) -> None:
 
 
 def _full_read(path: Path) -> list[dict[str, Any]] | None:
-    table = SessionIndex(path.parent, path)._load()
-    return None if table is None else table.rows
+    """The oracle: the whole file parsed at once, as the index did before it read by rows."""
+    try:
+        raw = jsonio.loads(path.read_bytes())
+    except (ValueError, RecursionError):
+        return None
+    return _clean_rows(raw)[0].rows if isinstance(raw, list) else None
 
 
 # Titles that look like the row starts and separators the splice looks for, and nested values.
@@ -99,6 +104,42 @@ def test_every_reread_equals_a_full_read(
         assert table is not None
         assert table.rows == _full_read(path)
         assert [r["session_id"] for r in table.rows] == [r["session_id"] for r in rows]
+
+
+FRAGMENTS = st.sampled_from([
+    b"", b",", b"\n", b"\n{", b"\n  {", b"}", b"{", b"]", b"[", b'"', b"\\", b'"x"', b"1",
+    b'{"session_id":"zz","updated_at":1.5}', b",\n{", b"NaN", b"18446744073709551616", b"\xff",
+])
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(TITLES, min_size=1, max_size=6), layout=st.sampled_from(["hermes", "ours"]),
+       edits=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 40), FRAGMENTS),
+                      min_size=1, max_size=4))
+def test_byte_edits_read_as_a_full_parse_reads_them(
+    tmp_path: Path, rows: list[str], layout: str,
+    edits: list[tuple[float, int, bytes]],
+) -> None:
+    """Any bytes another program might leave, one edit at a time: each read equals a parse of
+    the whole file (or both fail)."""
+    folder = tmp_path / f"b{os.urandom(4).hex()}"
+    folder.mkdir()
+    path = folder / "_index.json"
+    _write(path, [_row(f"s{i}", 100.0 - i, t) for i, t in enumerate(rows)], layout)
+    index = SessionIndex(folder, path)
+    index._load()
+    data = path.read_bytes()
+    for where, length, fragment in edits:
+        at = int(where * len(data))
+        data = data[:at] + fragment + data[at + length:]
+        tmp = folder / "other.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        table = index._load()
+        expected = _full_read(path)
+        assert (None if table is None else [repr(r) for r in table.rows]) == (
+            None if expected is None else [repr(r) for r in expected])
 
 
 def test_unchanged_rows_stay_the_same_objects_after_hermes_rewrites_one(
@@ -174,7 +215,9 @@ MISALIGNED = ("[\n" + _compact("a", ',"x":[\n' + _compact("z1") + ",\n" + _compa
                   + _compact("b", ',"x":' + "[" * 1023 + "]" * 1023) + "\n]"],
                  id="a row nested as deep as orjson goes"),
 ])
-def test_crafted_rewrites_read_as_a_full_parse_reads_them(tmp_path: Path, versions: list[str]) -> None:
+def test_crafted_rewrites_read_as_a_full_parse_reads_them(
+    tmp_path: Path, versions: list[str]
+) -> None:
     """Counterexamples an adversarial review found in a first version of the splice."""
     path = tmp_path / "_index.json"
     index = SessionIndex(tmp_path, path)
