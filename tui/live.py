@@ -18,12 +18,10 @@ import threading
 from dataclasses import dataclass
 from itertools import compress, count
 from operator import is_not, not_
-from typing import Any
 
 from api.paths import projects_file
 from api.store import SessionStore
-
-Row = dict[str, Any]
+from tui.rows import Row
 
 #: How often the store is polled while the app is open (seconds): three stats each time, so
 #: polling often costs nothing. The wait for the next poll is most of the time a change made
