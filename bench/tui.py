@@ -162,13 +162,16 @@ class Terminal:
         return time.perf_counter() - sent
 
     def close(self) -> None:
+        """Quit as a user would, reading what the app writes meanwhile (a terminal that stops
+        reading blocks its last writes, and it would never exit); killed after 5 s."""
         with contextlib.suppress(OSError):
             os.write(self.fd, b"\x11")  # ctrl+q
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
+        deadline = time.perf_counter() + 5
+        while self.proc.poll() is None and time.perf_counter() < deadline:
+            self.pump(0.05)
+        if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        self.proc.wait()
         os.close(self.fd)
 
 
