@@ -133,7 +133,7 @@ class SessionIndex:
         parsed = parse_rows(data)
         if parsed is not None:
             items, layout = parsed
-            table, aligned = _clean_rows(items)
+            table, aligned = _clean_rows(items, base)
             self._set_cache(table, layout if aligned else None, sig)
             return table
         try:
@@ -142,7 +142,7 @@ class SessionIndex:
             return None
         if not isinstance(raw, list):
             return None
-        self._set_cache(_clean_rows(raw)[0], None, sig)
+        self._set_cache(_clean_rows(raw, base)[0], None, sig)
         return self._table
 
     def _names(self) -> set[str]:
@@ -429,13 +429,20 @@ def _splice(base: RowTable, layout: Layout, data: bytes) -> tuple[RowTable, Layo
     return None if table is None else (table, change.layout)
 
 
-def _clean_rows(raw: list[object]) -> tuple[RowTable, bool]:
+def _clean_rows(
+    raw: list[object], previous: RowTable | None = None
+) -> tuple[RowTable, bool]:
     """Rows from disk made trustworthy: bad rows dropped, one row per id, newest first. The
-    flag says whether the rows are the file's rows, one for one and in the same order."""
+    flag says whether the rows are the file's rows, one for one and in the same order.
+
+    A row identical to the `previous` table's (same JSON, so same types and key order) is
+    that very object: readers tell changed rows by identity, and a file rewritten in another
+    layout (Hermes' indent after ours) then changes only the rows that did change."""
     rows: list[Row] = []
     by_name: dict[str, Row] = {}
     needs_sort = False
     last = float("inf")
+    before = previous.by_name if previous is not None else {}
     for item in raw:
         row = sanitize_row(item)
         if row is None:
@@ -443,6 +450,9 @@ def _clean_rows(raw: list[object]) -> tuple[RowTable, bool]:
         name = row["session_id"] + SUFFIX
         if name in by_name:
             continue  # the first is the newest in a sorted index
+        old = before.get(name)
+        if old is not None and old is not row and _same_json(old, row):
+            row = old
         by_name[name] = row
         stamp = row["updated_at"]
         if stamp > last:
@@ -452,6 +462,11 @@ def _clean_rows(raw: list[object]) -> tuple[RowTable, bool]:
     if needs_sort:
         rows.sort(key=updated_key)
     return RowTable(rows, by_name=by_name), len(rows) == len(raw) and not needs_sort
+
+
+def _same_json(a: Row, b: Row) -> bool:
+    """Equal as JSON text: unlike `==`, 1 and 1.0 (or True) differ, and so does key order."""
+    return a == b and jsonio.dumps_compact(a) == jsonio.dumps_compact(b)
 
 
 _registry: dict[tuple[Path, Path], SessionIndex] = {}

@@ -291,3 +291,22 @@ def test_only_the_edited_row_is_parsed(tmp_path: Path, layout: str) -> None:
     assert change is not None
     assert (change.first, change.stop) == (150, 151)
     assert change.items == [rows[150]]
+
+
+def test_a_rewrite_in_another_layout_keeps_the_unchanged_rows(store: SessionStore) -> None:
+    """We write one row a line, Hermes indents: after each switch the rows that did not change
+    are still the same objects, so the app redraws one row, not 100,000."""
+    for i in range(6):
+        store.save(store.new_session(session_id=f"s{i}", title=f"T{i}", updated_at=10.0 + i),
+                   touch=False)
+    rows = [{**r, "cost": 1} for r in json.loads(store.index_path.read_text())]
+    _write(store.index_path, rows, "ours")
+    before = store.list_rows()
+    rows[3]["title"] = "Changed by Hermes"
+    rows[4]["cost"] = 1.0  # equal to 1 in Python, not in the file: a change too
+    _write(store.index_path, rows, "hermes")
+    after = store.list_rows()
+    old = {r["session_id"]: r for r in before}
+    changed = [r["session_id"] for r in after if old[r["session_id"]] is not r]
+    assert changed == [rows[3]["session_id"], rows[4]["session_id"]]
+    assert [repr(r) for r in after] == [repr(r) for r in _full_read(store.index_path) or []]
