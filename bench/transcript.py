@@ -4,9 +4,9 @@ asserts nothing).
 End to end, in a real pseudo-terminal: this script starts itself as a small app (`--serve`)
 whose first screen waits for a key; "1" opens the 10-message session, "2" the 5,000-message
 one, each in a `TranscriptScreen` exactly as the browser opens it (the session file read and
-prepared by a thread worker, then drawn). We play the terminal: we answer Textual's query for
-synchronized output, so each frame arrives framed by `ESC[?2026h ... ESC[?2026l` and its end
-can be timed exactly, and measure:
+prepared by a thread worker, then drawn). We play the terminal (`pty_terminal.Terminal`): we
+answer Textual's query for synchronized output, so each frame arrives framed by
+`ESC[?2026h ... ESC[?2026l` and its end can be timed exactly, and measure:
 
   - open: from writing the key to the end of the first frame showing the first message;
   - keys inside the 5,000-message transcript: j (cursor / line), PgDn, PgUp, n (next message),
@@ -24,33 +24,26 @@ Run: python bench/transcript.py [ROUNDS]   (default: 5 opens of each size)
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
 import os
 import random
-import select
 import shutil
-import signal
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 from typing import Any
 
+# sys.path[0] is bench/ (run as a script, here and in the `--serve` child): pty_terminal comes
+# from there.
+from pty_terminal import COLS, ROWS, Terminal, ms, spread
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # before bench/: `tui` is the repository's package, not bench/tui.py
 
 from api.models import Session  # noqa: E402
 from api.store import SessionStore  # noqa: E402
 
-COLS, ROWS = 120, 35
-SYNC_QUERY = b"\x1b[?2026$p"
-SYNC_REPLY = b"\x1b[?2026;1$y"
-SYNC_END = b"\x1b[?2026l"
 SIZES = (10, 5000)
 KEYS = 20  # timed presses of each scrolling key
 NOW = 1_795_000_000.0
@@ -143,95 +136,8 @@ def serve(folder: str) -> None:
 # ── the terminal side ────────────────────────────────────────────────────────
 
 
-class Terminal:
-    """The app in a pty; we play the terminal: read its output, type keys, time frames."""
-
-    def __init__(self, folder: Path) -> None:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
-        env.update(TERM="xterm-256color", COLORTERM="truecolor", COLUMNS=str(COLS),
-                   LINES=str(ROWS))
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(folder)], cwd=ROOT, env=env,
-            stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
-        )
-        os.close(slave)
-        self.fd = master
-        self.out = bytearray()
-        self.answered = False
-
-    def pump(self, timeout: float) -> bool:
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return False
-        try:
-            chunk = os.read(self.fd, 1 << 16)
-        except OSError:
-            return False
-        self.out += chunk
-        if not self.answered and SYNC_QUERY in self.out:
-            os.write(self.fd, SYNC_REPLY)
-            self.answered = True
-        return True
-
-    def wait_for(self, needle: bytes, start: int = 0, timeout: float = 30.0) -> float:
-        """perf_counter time at which the frame holding `needle` (after `start`) ended."""
-        deadline = time.perf_counter() + timeout
-        while True:
-            at = self.out.find(needle, start)
-            if at >= 0:
-                end = self.out.find(SYNC_END, at)
-                if end >= 0 or not self.answered:
-                    return time.perf_counter()
-            if time.perf_counter() > deadline:
-                raise TimeoutError(needle)
-            self.pump(0.02)
-
-    def quiet(self, for_s: float = 0.25) -> None:
-        while self.pump(for_s):
-            pass
-
-    def send(self, data: bytes) -> tuple[float, int]:
-        self.quiet(0.1)
-        mark = len(self.out)
-        sent = time.perf_counter()
-        os.write(self.fd, data)
-        return sent, mark
-
-    def key(self, data: bytes) -> float:
-        """Type `data`; seconds until the end of the first frame drawn after it."""
-        sent, mark = self.send(data)
-        deadline = sent + 5
-        while self.out.find(SYNC_END, mark) < 0:
-            if time.perf_counter() > deadline:
-                raise TimeoutError(data)
-            self.pump(0.02)
-        return time.perf_counter() - sent
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.write(self.fd, b"\x11")  # ctrl+q
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        os.close(self.fd)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:7.1f} ms"
-
-
-def spread(values: list[float]) -> str:
-    values = sorted(values)
-    p90 = values[max(0, int(len(values) * 0.9) - 1)]
-    return (f"p50 {ms(statistics.median(values))}  p90 {ms(p90)}  max {ms(values[-1])}")
-
-
 def end_to_end(folder: Path, rounds: int) -> dict[int, list[float]]:
-    term = Terminal(folder)
+    term = Terminal([sys.executable, __file__, "--serve", folder], cwd=ROOT)
     opens: dict[int, list[float]] = {n: [] for n in SIZES}
     keys: dict[str, list[float]] = {}
     try:
