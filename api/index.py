@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 from api import jsonio
 from api.atomic import (
     PRIVATE_MODE,
@@ -444,15 +446,14 @@ def _clean_rows(
     last = float("inf")
     before = previous.by_name if previous is not None else {}
     for item in raw:
-        row = sanitize_row(item)
+        old = before.get(f"{item.get('session_id')}{SUFFIX}") if type(item) is dict else None
+        # The same JSON as a row already checked: that row, and no need to check it again.
+        row = old if old is not None and _same_json(old, item) else sanitize_row(item)
         if row is None:
             continue
         name = row["session_id"] + SUFFIX
         if name in by_name:
             continue  # the first is the newest in a sorted index
-        old = before.get(name)
-        if old is not None and old is not row and _same_json(old, row):
-            row = old
         by_name[name] = row
         stamp = row["updated_at"]
         if stamp > last:
@@ -464,9 +465,13 @@ def _clean_rows(
     return RowTable(rows, by_name=by_name), len(rows) == len(raw) and not needs_sort
 
 
-def _same_json(a: Row, b: Row) -> bool:
-    """Equal as JSON text: unlike `==`, 1 and 1.0 (or True) differ, and so does key order."""
-    return a == b and jsonio.dumps_compact(a) == jsonio.dumps_compact(b)
+def _same_json(a: Row, b: object) -> bool:
+    """Equal as JSON text: unlike `==`, 1 and 1.0 (or True) differ, and so does key order.
+    (orjson directly: this runs for every row of a re-read index.)"""
+    try:
+        return a == b and orjson.dumps(a) == orjson.dumps(b)
+    except TypeError:  # orjson cannot write one of them: say "not the same", and check it
+        return False
 
 
 _registry: dict[tuple[Path, Path], SessionIndex] = {}
