@@ -18,7 +18,18 @@ from api.models import Session
 from api.preview import preview_rows
 from api.records import MAX_TITLE, Row, check_session_id, clean_title
 
-__all__ = ["MAX_TITLE", "SessionStore", "clean_title"]
+__all__ = ["ABSENT", "MAX_TITLE", "SessionStore", "clean_title"]
+
+
+class _Absent:
+    """The value of a field a session file does not have."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
 
 class SessionStore:
     """One store folder. Every method that writes may raise `OSError` and then leaves the
@@ -95,16 +106,37 @@ class SessionStore:
             session.save(touch_updated_at=touch)
             return session.compact()
 
-    def update(self, session_id: str, changes: dict[str, Any], *, touch: bool = True) -> Row:
-        """Set fields of one session on disk, keeping every other field as the file has it."""
-        return self.modify(session_id, lambda session: session.__dict__.update(changes),
-                           touch=touch)
+    def update(
+        self, session_id: str, changes: dict[str, Any], *, touch: bool = True,
+        replaced: dict[str, Any] | None = None,
+    ) -> Row:
+        """Set fields of one session on disk, keeping every other field as the file has it.
 
-    def rename(self, session_id: str, title: str) -> Row:
+        A value of `ABSENT` removes the field. `replaced`, when given, receives each changed
+        field as the file had it (`ABSENT` where it had none): what an undo sets back."""
+
+        def change(session: Session) -> None:
+            fields = session.__dict__
+            if replaced is not None:
+                replaced.update({key: fields.get(key, ABSENT) for key in changes})
+            for key, value in changes.items():
+                if value is ABSENT:
+                    fields.pop(key, None)
+                else:
+                    fields[key] = value
+
+        return self.modify(session_id, change, touch=touch)
+
+    def rename(
+        self, session_id: str, title: str, *, replaced: dict[str, Any] | None = None
+    ) -> Row:
+        """Retitle a session, marking the title as the user's (`manual_title`, which keeps
+        Hermes from naming the session itself). `replaced`: see `update`."""
         clean = clean_title(title)
         if not clean:
             raise ValueError("a title cannot be empty")
-        return self.update(session_id, {"title": clean, "manual_title": True})
+        return self.update(session_id, {"title": clean, "manual_title": True},
+                           replaced=replaced)
 
     def set_pinned(self, session_id: str, pinned: bool) -> Row:
         return self.update(session_id, {"pinned": bool(pinned)})

@@ -247,3 +247,20 @@ def test_integers_past_64_bits_from_another_tool_survive_a_rename(store: Session
     assert (saved["ledger_id"], saved["offset"]) == (big, small)
     assert type(saved["ledger_id"]) is int
     assert saved["note"] == "id 12345678901234567890"
+
+
+def test_update_reports_what_it_replaced_and_can_remove_a_field(store: SessionStore) -> None:
+    """What an undo needs: the fields as the file had them, ABSENT where it had none."""
+    from api.store import ABSENT
+
+    store.save(store.new_session(session_id="s1", title="Auto title", manual_title=False))
+    replaced: dict[str, object] = {}
+    store.rename("s1", "Mine", replaced=replaced)
+    assert replaced == {"title": "Auto title", "manual_title": False}
+    store.save(store.new_session(session_id="s2", title="Auto"))
+    replaced = {}
+    store.rename("s2", "Mine", replaced=replaced)
+    assert replaced == {"title": "Auto", "manual_title": ABSENT}
+    store.update("s2", replaced)
+    record = json.loads((store.directory / "s2.json").read_text())
+    assert record["title"] == "Auto" and "manual_title" not in record

@@ -1101,11 +1101,12 @@ class SessionBrowser(App[None]):
         if title == row["title"]:
             return
         sid, before = row["session_id"], row["title"]
+        replaced: dict[str, Any] = {}
         edit = self._edit(
             row, {"title": title, "updated_at": self.clock()}, "rename",
-            lambda: self.store.rename(sid, title),
+            lambda: self.store.rename(sid, title, replaced=replaced),
         )
-        self.undo_stack.push(edit, "title", before)
+        self.undo_stack.push(edit, "title", before, replaced)
 
     def _close_editor(self) -> None:
         self.editor.close()
@@ -1158,7 +1159,11 @@ class SessionBrowser(App[None]):
         call: Callable[[], Row]
         if entry.field == "title":
             changes = {"title": before, "updated_at": self.clock()}
-            call = lambda: self.store.update(sid, {"title": before})  # noqa: E731
+            replaced = entry.replaced  # filled by the rename's save, which runs before this
+
+            def call() -> Row:
+                manual = {k: v for k, v in replaced.items() if k == "manual_title"}
+                return self.store.update(sid, {"title": before, **manual})
         elif entry.field == "pinned":
             changes = {"pinned": before, "updated_at": self.clock()}
             call = lambda: self.store.set_pinned(sid, before)  # noqa: E731

@@ -8,6 +8,7 @@ way). An edit whose save failed was already put back on screen, so its entry is 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,9 @@ class UndoEntry:
     edit: Edit  # the edit this entry undoes
     field: str  # "title", "pinned" or "archived"
     before: Any  # the field's value before the edit
+    #: Fields of the file the edit's save replaced, as they were (filled in by the save, in
+    #: the save worker): a rename also sets `manual_title`, which its undo puts back.
+    replaced: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def session_id(self) -> str:
@@ -36,8 +40,10 @@ class UndoStack:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def push(self, edit: Edit, field: str, before: Any) -> None:
-        self._entries.append(UndoEntry(edit, field, before))
+    def push(
+        self, edit: Edit, field: str, before: Any, replaced: dict[str, Any] | None = None
+    ) -> None:
+        self._entries.append(UndoEntry(edit, field, before, {} if replaced is None else replaced))
 
     def pop(self) -> UndoEntry | None:
         return self._entries.pop() if self._entries else None

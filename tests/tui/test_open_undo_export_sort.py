@@ -131,11 +131,13 @@ async def test_undo_several_levels(store: SessionStore) -> None:
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
+        original = read_record(store, "aaaa00000003")
         await pilot.press("j", "j")  # "Plan the Q3 roadmap"
         await pilot.press("r", *"Roadmap", "enter", "p", "a")
         await settled(pilot)
         record = read_record(store, "aaaa00000003")
         assert (record["title"], record["pinned"], record["archived"]) == ("Roadmap", True, True)
+        assert record["manual_title"] is True  # Hermes will not rename it on its own now
         await pilot.press("u")  # the archive
         await settled(pilot)
         assert read_record(store, "aaaa00000003")["archived"] is False
@@ -147,6 +149,8 @@ async def test_undo_several_levels(store: SessionStore) -> None:
         await settled(pilot)
         record = read_record(store, "aaaa00000003")
         assert record["title"] == "Plan the Q3 roadmap"
+        # ... and may again: the undo puts back manual_title as it was (here: no such field)
+        assert record.get("manual_title", "absent") == original.get("manual_title", "absent")
         assert record["extra_field_from_hermes"] == {"kept": True}
         assert "Plan the Q3 roadmap" in line_of(app, "aaaa00000003")
         assert not line_of(app, "aaaa00000003").startswith(PIN_MARK)
