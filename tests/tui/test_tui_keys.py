@@ -213,7 +213,7 @@ async def test_empty_title_is_refused(store: SessionStore) -> None:
 
 async def test_unchanged_title_writes_nothing(store: SessionStore, monkeypatch: Any) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(store, "rename", lambda sid, title: calls.append(title))
+    monkeypatch.setattr(store, "rename", lambda sid, title, **kwargs: calls.append(title))
     app = make_app(store)
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
@@ -362,9 +362,9 @@ async def test_saves_run_off_the_ui_thread(store: SessionStore, monkeypatch: Any
     for name in ("rename", "set_pinned", "set_archived"):
         real = getattr(store, name)
 
-        def spy(*args: Any, _real: Any = real) -> Any:
+        def spy(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
             threads.append(threading.current_thread())
-            return _real(*args)
+            return _real(*args, **kwargs)
 
         monkeypatch.setattr(store, name, spy)
     app = make_app(store)
@@ -384,11 +384,11 @@ async def test_two_quick_edits_land_in_order(store: SessionStore, monkeypatch: A
     order: list[str] = []
     real = store.rename
 
-    def rename(sid: str, title: str) -> dict[str, Any]:
+    def rename(sid: str, title: str, **kwargs: Any) -> dict[str, Any]:
         if title == "first":
             assert gate.wait(10)
         order.append(title)
-        return real(sid, title)
+        return real(sid, title, **kwargs)
 
     monkeypatch.setattr(store, "rename", rename)
     app = make_app(store)
