@@ -106,6 +106,10 @@ class SessionIndex:
         # when its rows are the file's rows one for one: what lets the next version another
         # program writes be read by parsing only its changed rows (`api.splice`).
         self._layout: Layout | None = None
+        # The last version read in another layout than the cached one, with its table: Hermes
+        # indents, we write a row a line, so when both write, each version is diffed against
+        # the last one the same program wrote (see `_load`).
+        self._other: tuple[RowTable, Layout] | None = None
         # Rows of files the index does not list (written by a tool that skipped the index),
         # remembered by file version so `rows()` reads each such file once.
         self._orphans: dict[str, _Scanned] = {}
@@ -121,14 +125,16 @@ class SessionIndex:
         with self._cache_lock:
             if self._table is not None and sig == self._table_sig:
                 return self._table
-            base, base_layout = self._table, self._layout
+            base, base_layout, other = self._table, self._layout, self._other
         try:
             data, st = read_regular(self.index_path)
         except (OSError, NotRegularFile):
             return None
         sig = file_sig(st)  # of the file read: it may have been replaced since the stat
-        if base is not None and base_layout is not None:
-            spliced = _splice(base, base_layout, data)
+        for old, old_layout in ((base, base_layout), other or (None, None)):
+            if old is None or old_layout is None:
+                continue
+            spliced = _splice(old, old_layout, data)
             if spliced is not None:
                 self._set_cache(*spliced, sig)
                 return spliced[0]
@@ -390,6 +396,14 @@ class SessionIndex:
 
     def _set_cache(self, table: RowTable, layout: Layout | None, sig: FileSig) -> None:
         with self._cache_lock:
+            old_table, old_layout = self._table, self._layout
+            if layout is None:
+                self._other = None
+            elif (old_table is not None and old_layout is not None
+                    and old_layout.marker != layout.marker):
+                self._other = (old_table, old_layout)
+            elif self._other is not None and self._other[1].marker == layout.marker:
+                self._other = None  # a newer version of its layout is the cached one now
             self._table, self._layout, self._table_sig = table, layout, sig
             self._orphans = {}
 

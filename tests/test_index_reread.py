@@ -310,3 +310,33 @@ def test_a_rewrite_in_another_layout_keeps_the_unchanged_rows(store: SessionStor
     changed = [r["session_id"] for r in after if old[r["session_id"]] is not r]
     assert changed == [rows[3]["session_id"], rows[4]["session_id"]]
     assert [repr(r) for r in after] == [repr(r) for r in _full_read(store.index_path) or []]
+
+
+def test_hermes_and_we_taking_turns_never_costs_a_whole_read(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """We write one row a line, Hermes indents. When both write, each new version is compared
+    with the last one in its own layout, so no turn parses the whole index again."""
+    import api.index
+
+    for i in range(6):
+        store.save(store.new_session(session_id=f"s{i}", title=f"T{i}", updated_at=10.0 + i),
+                   touch=False)
+    path = store.index_path
+    rows = json.loads(path.read_text())
+    _write(path, rows, "hermes")
+    store.list_rows()  # read once in Hermes' layout (a whole read: the layout changed)
+
+    def no_whole_read(data: bytes) -> None:
+        raise AssertionError("the index was read whole")
+
+    monkeypatch.setattr(api.index, "parse_rows", no_whole_read)
+    for turn in range(3):
+        store.rename("s1", f"Ours {turn}")  # we write our layout
+        rows = json.loads(path.read_text())
+        rows[-1]["title"] = f"Hermes {turn}"  # Hermes writes its own, with our change in it
+        _write(path, rows, "hermes")
+        listed = {r["session_id"]: r["title"] for r in store.list_rows()}
+        assert (listed["s1"], listed["s0"]) == (f"Ours {turn}", f"Hermes {turn}")
+    monkeypatch.undo()
+    assert [repr(r) for r in store.list_rows()] == [repr(r) for r in _full_read(path) or []]
