@@ -150,8 +150,9 @@ class SessionIndex:
             return None
         if not isinstance(raw, list):
             return None
-        self._set_cache(_clean_rows(raw, base)[0], None, sig)
-        return self._table
+        table = _clean_rows(raw, base)[0]
+        self._set_cache(table, None, sig)
+        return table
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
@@ -438,6 +439,8 @@ def _splice(base: RowTable, layout: Layout, data: bytes) -> tuple[RowTable, Layo
     change = splice(layout, data)
     if change is None:
         return None
+    if change.first == change.stop and not change.items:
+        return base, change.layout  # the same bytes again: the same table
     rows = []
     for item in change.items:
         row = sanitize_row(item)

@@ -7,7 +7,7 @@ record, and the coercion that makes rows written by any tool safe to sort and di
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 Record = dict[str, Any]
 Row = dict[str, Any]
@@ -88,8 +88,14 @@ def check_session_id(session_id: object) -> str:
     return session_id  # type: ignore[return-value]
 
 
+def _finite_float(value: object) -> TypeGuard[float]:
+    """A float that sorts: not NaN, not an infinity (either makes `x - x` NaN)."""
+    return type(value) is float and value - value == 0.0
+
+
 def _number(value: object, default: float) -> float:
-    if type(value) is float and value == value and abs(value) != float("inf"):
+    """`value` itself when it is a finite float, else it as a finite number, else `default`."""
+    if _finite_float(value):
         return value
     if isinstance(value, bool):
         return default
@@ -236,15 +242,13 @@ def sanitize_row(row: object) -> Row | None:
 
 
 def _fixed_row(row: Row) -> Row:
-    updated = row.get("updated_at")
     fixes: Row = {}
-    if type(updated) is not float or updated - updated != 0.0:
-        updated = _number(updated, 0.0)
+    updated = _number(row.get("updated_at"), 0.0)
+    if updated is not row.get("updated_at"):
         fixes["updated_at"] = updated
     for key in ("created_at", "last_message_at"):
-        value = row.get(key)
-        if type(value) is not float or value - value != 0.0:
-            fixes[key] = _number(value, updated)
+        if not _finite_float(row.get(key)):
+            fixes[key] = _number(row.get(key), updated)
     for key in ("title", "workspace", "model"):
         if type(row.get(key)) is not str:
             fixes[key] = _text(row.get(key))
