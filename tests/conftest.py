@@ -1,17 +1,61 @@
-"""Fixtures shared by the store tests: a private store folder per test."""
+"""Fixtures and settings shared by every test (the app's tests add theirs in tui/conftest.py).
+
+Two rules hold for the whole suite: a test that needs `../shared` skips, saying so, when it is
+not beside the clone (`helpers_store.need_shared`), and nothing is written outside the test's
+own temp folders (no `.hypothesis/` in the repository, no search cache in the user's ~/.cache).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from helpers_store import copy_hermes_store
+from hypothesis import configuration, settings
 
 import api.models as models
 from api.store import SessionStore
 
-FIXTURE_STORE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "hermes-webui"
+# Hypothesis: the same examples on every run and every machine (a failure in CI is one a person
+# can run again), no example database, and a deadline no loaded 2-core runner misses by
+# accident. `HYPOTHESIS_PROFILE=dev` draws new examples each run and prints the seed that fails.
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=timedelta(seconds=5), print_blob=True
+)
+settings.register_profile(
+    "dev", derandomize=False, database=None, deadline=timedelta(seconds=5), print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps caches (constants it found in our code) under its home folder, by
+    default `.hypothesis/` in the working directory: give it a temp folder instead."""
+    home = tempfile.mkdtemp(prefix="session-browser-hypothesis-")
+    config.stash[_HYPOTHESIS_HOME] = home
+    configuration.set_hypothesis_home_dir(home)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_HYPOTHESIS_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+_HYPOTHESIS_HOME = pytest.StashKey[str]()
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The message search index goes to a fresh cache folder, never the user's ~/.cache."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
 
 
 @pytest.fixture
@@ -33,11 +77,6 @@ def store(store_dir: Path) -> SessionStore:
 
 @pytest.fixture
 def hermes_store(tmp_path: Path) -> SessionStore:
-    """A copy of the store Hermes WebUI itself wrote (shared/fixtures), writable."""
-    if not FIXTURE_STORE.is_dir():
-        pytest.fail(f"the Hermes fixture store is missing: {FIXTURE_STORE}")
-    target = tmp_path / "webui"
-    shutil.copytree(FIXTURE_STORE, target)
-    for path in [target, *target.rglob("*")]:
-        path.chmod(0o700 if path.is_dir() else 0o600)
-    return SessionStore(target / "sessions")
+    """A writable copy of the store Hermes WebUI itself wrote (../shared/fixtures), its
+    `projects.json` beside the sessions folder. Skips when ../shared is absent."""
+    return copy_hermes_store(tmp_path / "hermes" / "sessions")

@@ -45,20 +45,37 @@ FILE_ROW_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-#: The store Hermes WebUI itself wrote (read-only: always copy it first).
-HERMES_FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "hermes-webui"
+#: `../shared` beside the repository (read-only input): the store Hermes WebUI itself wrote, the
+#: users' acceptance file. A clone without it runs every test that does not need it.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+HERMES_FIXTURE = SHARED / "fixtures" / "hermes-webui"
+
+
+def need_shared(relative: str) -> Path:
+    """`../shared/<relative>`, or skip the calling test, saying so: the one rule for every test
+    that needs ../shared (CI has it, so nothing skips there; a fresh clone may not)."""
+    path = SHARED / relative
+    if not path.exists():
+        import pytest  # here, not at the top: spawned load workers import this module too
+
+        pytest.skip(f"needs ../shared/{relative}, which is not beside this clone")
+    return path
 
 
 def copy_hermes_store(target: Path) -> SessionStore:
-    """A writable copy of the Hermes-written sessions folder at `target`."""
-    source = HERMES_FIXTURE / "sessions"
-    if not source.is_dir():
-        raise FileNotFoundError(f"the Hermes fixture store is missing: {source}")
+    """A writable copy of the Hermes-written sessions folder at `target`, with Hermes'
+    `projects.json` beside it (its parent); skips the test when ../shared is absent."""
+    source = need_shared("fixtures/hermes-webui")
     target.mkdir(parents=True)
-    for entry in source.iterdir():
+    for entry in (source / "sessions").iterdir():
         (target / entry.name).write_bytes(entry.read_bytes())
         (target / entry.name).chmod(0o600)
+    projects = target.parent / "projects.json"
+    if not projects.exists():
+        projects.write_bytes((source / "projects.json").read_bytes())
+        projects.chmod(0o600)
     return SessionStore(target)
+
 
 def make_store(folder: Path, n: int, *, prefix: str = "s", messages: int = 2) -> SessionStore:
     """A store of `n` sessions saved through the store itself (ids `<prefix>000`, ...)."""
@@ -265,7 +282,7 @@ def load_worker(
     keys: dict[str, int] = {}
     titles: dict[str, str] = {}
     own_saves = 0
-    barrier.wait()
+    barrier.wait(60)  # a worker that never came breaks the barrier: no one waits forever
     for i in range(saves):
         op = i % 5
         if op == 0:  # the worker's own session: created once, then loaded and saved

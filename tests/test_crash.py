@@ -227,7 +227,7 @@ def run_until_dead(children: list[Child]) -> None:
     finally:
         selector.close()
     for child in children:
-        child.proc.join()
+        child.proc.join(HANG_SECONDS)  # its pipe is closed: it is dead or about to be
         assert child.proc.exitcode == -signal.SIGKILL, (
             f"child did not die by SIGKILL (exit {child.proc.exitcode}): {child.describe()}"
         )
@@ -338,8 +338,8 @@ def test_sweep_removes_only_dead_writers_temps(tmp_path: Path) -> None:
     os.read(ready_r, 1)  # the live writer is running
     dead = FORK.Process(target=_wait_on_pipe, args=(-1, -1), daemon=True)
     dead.start()
-    dead.join()
-    assert dead.exitcode == 0
+    dead.join(HANG_SECONDS)
+    assert dead.exitcode == 0, f"the short-lived child did not exit: {dead.exitcode}"
     names = {
         "dead": f"s000.json.tmp.{dead.pid}.abc",
         "live": f"s000.json.tmp.{live.pid}.abc",
@@ -361,9 +361,10 @@ def test_sweep_removes_only_dead_writers_temps(tmp_path: Path) -> None:
         assert sorted(temp_names(folder)) == sorted([names["live"], names["mine"]])
     finally:
         os.write(hold_w, b"x")
-        live.join()
+        live.join(HANG_SECONDS)
         for fd in (ready_r, ready_w, hold_r, hold_w):
             os.close(fd)
+    assert live.exitcode == 0, f"the live writer did not exit when told: {live.exitcode}"
 
 
 def _wait_on_pipe(ready_fd: int, hold_fd: int) -> None:

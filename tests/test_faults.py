@@ -29,6 +29,7 @@ import pytest
 from helpers_store import (
     copy_hermes_store,
     diff_snapshots,
+    disk_sessions,
     index_problems,
     listing_problems,
     make_store,
@@ -427,8 +428,17 @@ def test_real_read_only_mount(tmp_path: Path) -> None:
             assert raised.value.errno == errno.EROFS, raised.value
             assert_untouched(store, before, f"{operation} on a read-only mount")
         assert not listing_problems(store.directory, store.list_rows())
-        # A missing index cannot be written back, yet the store still lists.
         assert_untouched(store, before, "listing a read-only store")
+        # A missing index cannot be written back, yet the store still lists.
+        assert _mount("-o", "remount,bind,rw", str(store.directory)) is None
+        store.index_path.unlink()
+        assert _mount("-o", "remount,bind,ro", str(store.directory)) is None
+        before = snapshot(store.directory)
+        rows = store.list_rows()
+        assert not store.index_path.exists()
+        assert {row["session_id"] for row in rows} == set(disk_sessions(store.directory))
+        assert not listing_problems(store.directory, rows)
+        assert_untouched(store, before, "listing a read-only store without an index")
     finally:
         _umount(store.directory)
 
@@ -482,7 +492,8 @@ def test_real_read_only_folder(tmp_path: Path) -> None:
         os.close(wfd)
         with os.fdopen(rfd, "rb") as fh:
             result = fh.read().decode()
-        child.join()
+        child.join(60)
+        assert not child.is_alive(), "the child saving as user nobody did not exit"
         if result.startswith("cannot setuid"):
             pytest.skip(f"cannot drop to user nobody here: {result}")
         assert result == f"PermissionError {errno.EACCES}", result

@@ -135,14 +135,33 @@ def test_cache_of_another_schema_is_rebuilt(store: SessionStore, cache: Path) ->
     assert [h.session_id for h in index.search("needle")] == ["s1"]
 
 
-@pytest.mark.parametrize(
-    "query", ['"', 'a"b', "*", "NEAR(a b)", "a AND", "OR", "-x", "^", "(", "é"]
-)
-def test_any_typed_query_is_taken_literally(store: SessionStore, cache: Path, query: str) -> None:
-    _add(store, "s1", 'he said "a"b and NEAR(a b) -x')
+#: (what is typed, the sessions it finds). Each word is matched as text, punctuation aside, as
+#: a prefix; nothing is an FTS5 operator: `NEAR(a b)` is the word "near" (an operator would
+#: find "a b"), `OR`/`AND` are words, `-x` is no exclusion, `*` `^` `(` `"` alone match nothing.
+LITERAL_QUERIES = [
+    ('"', []), ("*", []), ("^", []), ("(", []),
+    ('a"b', ["ab", "lit", "near"]),  # the punctuation splits it: "a" then "b", as written
+    ("NEAR(a b)", ["lit", "near"]),
+    ("a AND", ["lit"]),
+    ("OR", ["lit", "order"]),
+    ("-x", ["lit", "x"]),
+    ("é", ["accent", "lit"]),
+]
+
+
+@pytest.mark.parametrize(("query", "found"), LITERAL_QUERIES, ids=[q for q, _ in LITERAL_QUERIES])
+def test_any_typed_query_is_taken_literally(
+    store: SessionStore, cache: Path, query: str, found: list[str]
+) -> None:
+    _add(store, "lit", 'he said "a"b and NEAR(a b) -x or ^ ( é *')
+    _add(store, "ab", "a b")
+    _add(store, "near", "near a b")
+    _add(store, "order", "order")
+    _add(store, "x", "x")
+    _add(store, "accent", "café é")
     index = SearchIndex(store.directory)
     index.refresh()
-    assert isinstance(index.search(query), list)
+    assert sorted({hit.session_id for hit in index.search(query)}) == found
 
 
 def test_query_builder_quotes_every_word() -> None:

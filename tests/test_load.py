@@ -28,6 +28,7 @@ from api.store import SessionStore
 
 SAVES = int(os.environ.get("SB_LOAD_SAVES", "50"))
 THREADS = 8
+WAIT = 120.0  # a watchdog for a hang (the whole test takes ~10-20 s), not a timing
 PROCESSES = 4
 SHARED = [f"shared{i}" for i in range(4)]
 SPAWN = multiprocessing.get_context("spawn")
@@ -101,15 +102,18 @@ def test_threads_and_processes_lose_nothing(tmp_path: Path) -> None:
             f"t{n}": pool.submit(load_worker, str(folder), f"t{n}", SAVES, SHARED, barrier, n)
             for n in range(THREADS)
         }
-        outcomes: dict[str, dict[str, Any]] = {wid: f.result() for wid, f in futures.items()}
+        outcomes: dict[str, dict[str, Any]] = {
+            wid: f.result(timeout=WAIT) for wid, f in futures.items()
+        }
     for _ in processes:
-        wid, outcome = results.get(timeout=600)  # a watchdog for a dead process
+        wid, outcome = results.get(timeout=WAIT)  # a watchdog for a dead process
         outcomes[wid] = outcome
     for process in processes:
-        process.join()
-        assert process.exitcode == 0
+        process.join(WAIT)
+        assert process.exitcode == 0, f"{process.name} did not finish: {process.exitcode}"
     reader.stop.set()
-    reader.join()
+    reader.join(WAIT)
+    assert not reader.is_alive(), "the reader never finished its last listing"
 
     errors = {wid: o["error"] for wid, o in outcomes.items() if "error" in o}
     assert not errors, errors

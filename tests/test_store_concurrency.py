@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import threading
+import time
 from pathlib import Path
 
 from api.models import Session
@@ -12,12 +13,13 @@ from api.store import SessionStore
 
 SHARED = 8  # sessions every writer edits, so the same session is saved from many places
 SAVES = 25
+WAIT = 120.0  # seconds any wait may take before the test fails (a watchdog, not a timing)
 
 
 def _writer(folder: str, name: str, start: threading.Event | None = None) -> None:
     """Edit the shared sessions and create one of our own; top-level so `spawn` can import it."""
-    if start is not None:
-        start.wait(30)
+    if start is not None and not start.wait(WAIT):
+        raise TimeoutError(f"{name} was never told to start")
     store = SessionStore(folder)
     for k in range(SAVES):
 
@@ -52,7 +54,8 @@ def test_16_threads_and_4_processes_lose_nothing(tmp_path: Path) -> None:
 
     ctx = mp.get_context("spawn")
     go = ctx.Event()
-    procs = [ctx.Process(target=_writer, args=(str(folder), f"proc{i}", go)) for i in range(4)]
+    procs = [ctx.Process(target=_writer, args=(str(folder), f"proc{i}", go), name=f"proc{i}")
+             for i in range(4)]
     for proc in procs:
         proc.start()
     thread_go = threading.Event()
@@ -64,16 +67,21 @@ def test_16_threads_and_4_processes_lose_nothing(tmp_path: Path) -> None:
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(f"thread{i}",)) for i in range(16)]
+    threads = [threading.Thread(target=run, args=(f"thread{i}",), name=f"thread{i}", daemon=True)
+               for i in range(16)]
     for thread in threads:
         thread.start()
     go.set()
     thread_go.set()
     for thread in threads:
-        thread.join(120)
+        thread.join(WAIT)
     for proc in procs:
-        proc.join(120)
-
+        proc.join(WAIT)
+    stuck = [t.name for t in threads if t.is_alive()] + [p.name for p in procs if p.is_alive()]
+    for proc in procs:
+        if proc.is_alive():
+            proc.kill()
+    assert not stuck, f"writers still running after {WAIT} s (a deadlock?): {stuck}"
     assert not errors, errors
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     rows = _check_index_matches_files(folder)
@@ -118,11 +126,13 @@ def test_a_symlink_planted_as_the_lock_file_is_replaced_not_followed(tmp_path: P
     with store._index.lock.hold():
         other = mp.get_context("spawn").Process(target=_try_lock, args=(str(lock_file), result))
         other.start()
-        other.join(60)
+        other.join(WAIT)
+        assert other.exitcode == 0, "the process trying the lock did not finish"
     assert result.get(timeout=10) == "busy"
     other = mp.get_context("spawn").Process(target=_try_lock, args=(str(lock_file), result))
     other.start()
-    other.join(60)
+    other.join(WAIT)
+    assert other.exitcode == 0, "the process trying the lock did not finish"
     assert result.get(timeout=10) == "got it"
 
 
@@ -140,13 +150,16 @@ def test_threads_get_the_store_lock_in_the_order_they_asked() -> None:
 
     lock.acquire()
     for i in range(6):
-        thread = threading.Thread(target=save, args=(i,))
+        thread = threading.Thread(target=save, args=(i,), daemon=True)
         thread.start()
         threads.append(thread)
+        deadline = time.monotonic() + 10
         while len(lock._waiters) < i + 1:  # wait until it is queued behind the others
+            assert time.monotonic() < deadline, f"thread {i} never queued for the lock"
             threading.Event().wait(0.001)
     lock.release()
     for thread in threads:
         thread.join(10)
+    assert not [t for t in threads if t.is_alive()], "a thread never got the lock"
     assert order == list(range(6))
     assert lock._owner is None and not lock._waiters

@@ -1,6 +1,7 @@
 """Fixtures for the terminal app's tests, and a runner for `async def` tests (the project does
-not depend on pytest-asyncio). Shared builders live in `tui_helpers` (a unique module name, so
-it never clashes with the top-level tests' conftest)."""
+not depend on pytest-asyncio). Fixtures every test shares (`hermes_store`, a private cache) are
+in ../conftest.py; builders live in `tui_helpers` (a unique module name, so it never clashes
+with the top-level tests' conftest)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import asyncio
 import errno
 import inspect
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +19,7 @@ import pytest
 # `tui_helpers` sits beside this file; make it importable whatever pytest's import mode.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tui_helpers import FIXTURES, build_store
+from tui_helpers import build_store
 
 from api.store import SessionStore
 
@@ -33,14 +33,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
     asyncio.run(pyfuncitem.obj(**kwargs))
     return True
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The message search index goes to a fresh cache folder, never the user's ~/.cache."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    return cache
 
 
 @pytest.fixture(autouse=True)
@@ -61,19 +53,6 @@ def process_settings() -> Iterator[None]:
 def store(tmp_path: Path) -> SessionStore:
     """A store of nine sessions with fixed times (see SESSIONS)."""
     return build_store(tmp_path / "sessions")
-
-
-@pytest.fixture
-def hermes_store(tmp_path: Path) -> SessionStore:
-    """The store Hermes WebUI itself wrote, copied (the original is read-only shared data)."""
-    if not FIXTURES.is_dir():
-        pytest.skip("shared Hermes fixture not available")
-    target = tmp_path / "hermes" / "sessions"
-    shutil.copytree(FIXTURES / "sessions", target)
-    shutil.copy(FIXTURES / "projects.json", target.parent / "projects.json")
-    for path in [target, target.parent / "projects.json", *target.iterdir()]:
-        path.chmod(0o700 if path.is_dir() else 0o600)
-    return SessionStore(target)
 
 
 @pytest.fixture

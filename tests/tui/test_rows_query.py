@@ -4,14 +4,14 @@ filtered, sorted and grouped view of the rows, the ledger's rebase, undo levels,
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tui_helpers import DAY, HOUR, NOW
+from tui_helpers import DAY, HOUR
 
 from tui.exporting import export_name, slug, write_new
 from tui.marks import fit_left_marked, fit_marked
@@ -302,7 +302,3 @@ def test_random_views_at_scale_are_consistent() -> None:
     for text in ("t", "ti", "tit", "title 2", "title 2 model:1", "title 2", "", "1 -2"):
         view.query = Query.parse(text)
         assert [r["session_id"] for r in view] == fresh_ids(rows, query=view.query)
-
-
-def test_now_is_fixed() -> None:
-    assert datetime.fromtimestamp(NOW, UTC).year == 2026

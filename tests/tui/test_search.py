@@ -289,8 +289,9 @@ async def test_index_is_built_in_a_child_process_with_progress(
         await paste_search(pilot, "cookie")
         await wait_until(pilot, lambda: app._index_progress is not None, what="progress")
         text = screen_text(app)
-        assert "indexing 0/9 sessions (0%)" in text  # in the search line and the pane
-        assert text.count("indexing") == 2
+        # In the search line and the pane's title (its placeholder may say "still indexing…"
+        # too, once a search of the part indexed so far came back: that depends on timing).
+        assert text.count("indexing 0/9 sessions (0%)") == 2
         await pilot.press(*"s")  # the UI answers meanwhile
         assert app.search_bar.text == "cookies"
         gate.touch()
@@ -419,11 +420,9 @@ async def test_a_broken_cache_is_rebuilt(store: SessionStore) -> None:
         assert [r.hit.session_id for r in app.results.results] == ["aaaa00000001"]
 
 
-async def test_filter_over_many_sessions_is_quick(tmp_path: Path) -> None:
-    """Not a benchmark (bench/tui.py is): a guard that filtering stays a few ms per key at
-    20,000 sessions, i.e. costs what a keystroke may, not a rebuild of the rows."""
-    import time as clock
-
+async def test_filter_over_many_sessions_types_key_by_key(tmp_path: Path) -> None:
+    """Typing a query a key at a time over 20,000 sessions ends where typing it at once does
+    (each key narrows the last key's rows). Its speed is measured in bench/tui.py."""
     from tui.query import Query
     from tui.rows import SessionRows
 
@@ -431,12 +430,10 @@ async def test_filter_over_many_sessions_is_quick(tmp_path: Path) -> None:
              "workspace": f"/w/p{i % 7}", "model": "m", "updated_at": float(i),
              "pinned": False, "archived": False, "message_count": 1} for i in range(20_000)]
     view = SessionRows(rows)
-    started = clock.perf_counter()
     for text in ("p", "pa", "par", "pars", "parse", "parser 1", "parser 12"):
         view.query = Query.parse(text)
-    per_key = (clock.perf_counter() - started) / 7
     assert len(view) == sum("12" in f"Session {i} " for i in range(20_000))
-    assert per_key < 0.05, per_key
+    assert list(view) == list(SessionRows(rows, query=Query.parse("parser 12")))
 
 
 async def test_down_arrow_goes_to_the_list(store: SessionStore) -> None:
@@ -464,8 +461,8 @@ for done in range(10**6):
 async def test_quitting_stops_a_first_index_build(store: SessionStore) -> None:
     """A first build over a huge store is still running in its child process when the user
     quits: the child is stopped and the app exits at once instead of waiting for it."""
+    import signal
     import sys
-    import time as clock
 
     app = make_app(store)
     app.index_command = [sys.executable, "-c", ENDLESS_INDEXER]
@@ -473,11 +470,9 @@ async def test_quitting_stops_a_first_index_build(store: SessionStore) -> None:
         await loaded(pilot)
         await pilot.press("slash")
         await wait_until(pilot, lambda: app._index_progress is not None, what="the build")
-        started = clock.monotonic()
         await pilot.press("escape", "q")
-    child = app._indexer
-    assert child is not None and child.wait(5) is not None
-    assert clock.monotonic() - started < 5
+    child = app._indexer  # endless: only a signal from the app ends it
+    assert child is not None and child.wait(60) == -signal.SIGTERM
 
 
 async def test_quitting_stops_an_index_refresh_in_this_process(
@@ -505,10 +500,8 @@ async def test_quitting_stops_an_index_refresh_in_this_process(
         await loaded(pilot)
         await pilot.press("slash")
         await wait_until(pilot, lambda: app._index_progress is not None, what="the build")
-        started = clock.monotonic()
         await pilot.press("escape", "q")
-    assert stopped.wait(5)
-    assert clock.monotonic() - started < 5
+    assert stopped.wait(60), "the endless refresh was never stopped"
 
 
 async def test_keys_in_one_burst_behind_slash_or_r_are_not_lost(store: SessionStore) -> None:
@@ -539,15 +532,22 @@ async def test_typing_holds_the_collector_back_only_while_typing(
     and when the app closes in the middle of typing."""
     import tui.app
 
-    monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 1.0)  # longer than a pilot's key press
+    # Each key holds it for GC_HOLD_SECONDS: an hour while "typing" (no runner is slow enough
+    # to end it between two keys), a moment for the key after which typing pauses.
+    monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 3600.0)
     assert gc.isenabled()
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("slash", "p")
         assert not gc.isenabled()
-        await wait_until(pilot, gc.isenabled, what="the collector back after a pause")
         await pilot.press("l")
         assert not gc.isenabled()
         assert shown_ids(app) == ["aaaa00000003", "aaaa00000007"]  # "Plan…", "…/deeply/…"
+        monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 0.01)
+        await pilot.press("a")
+        await wait_until(pilot, gc.isenabled, what="the collector back after a pause")
+        monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 3600.0)
+        await pilot.press("n")
+        assert not gc.isenabled()  # typing again, and the app closes in the middle of it
     assert gc.isenabled()

@@ -22,8 +22,6 @@ MIN, HOUR, DAY = 60.0, 3600.0, 86400.0
 #: The store path the status line shows in snapshots (the real one is a random tmp path).
 LABEL = "~/.hermes/webui/sessions"
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "hermes-webui"
-
 
 #: (id, title, updated_at offset from NOW, messages, model, workspace, pinned, archived)
 SESSIONS: tuple[tuple[str, str, float, int, str, str, bool, bool], ...] = (
