@@ -100,7 +100,7 @@ async def test_second_process_edits_show_while_the_app_polls(store: SessionStore
             pilot,
             lambda: "bbbb00000001" in shown_ids(app) and "aaaa00000005" not in shown_ids(app)
             and app.rows.get("aaaa00000003")["title"] == "Renamed by Hermes",  # type: ignore[index]
-            timeout=5, what="the other process's edits on screen",
+            timeout=30, what="the other process's edits on screen",
         )
         await pilot.pause()
         assert shown_ids(app) == ["aaaa00000002", "bbbb00000001", "aaaa00000001",
