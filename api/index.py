@@ -12,8 +12,9 @@ import contextlib
 import errno
 import os
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Set
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -45,6 +46,13 @@ SUFFIX = ".json"
 SAVING_PREFIX = "_saving."
 
 FileSig = tuple[int, int, int]
+
+#: A save reuses its last listing of the folder while the folder's mtime is the one its own
+#: last change left (nothing else created, renamed or deleted a file since), for at most this
+#: long: on a kernel with coarse timestamps another program's change in the same tick as ours
+#: leaves the mtime as it was, and this bounds how long such a change goes unseen by saves.
+#: (Readers always list the folder afresh: what a user sees never waits on it.)
+LISTING_MAX_AGE = 1.0
 
 
 def file_sig(st: os.stat_result) -> FileSig:
@@ -92,6 +100,32 @@ class _Scanned:
     row: Row | None  # None: the file is not a valid session (kept so it is not re-read)
 
 
+@dataclass
+class _Listing:
+    """The folder's names as a save last knew them, and what they say about one table.
+
+    Listing 100,000 names costs a save 30 ms; the names only change when a file is created,
+    renamed or deleted, which moves the folder's mtime. So the listing is kept with the mtime
+    the folder had once our own save finished, and reused while the folder still has it. Sets
+    here are never changed in place (a save works out new ones)."""
+
+    names: Set[str]
+    mtime: int | None  # the folder's st_mtime_ns when `names` was true; None: not yet known
+    taken: float  # time.monotonic() of the listdir the names come from
+    table: RowTable | None = None  # the table `ghosts` and `unlisted` were worked out against
+    ghosts: Set[str] = field(default_factory=frozenset)  # its rows whose file is gone
+    unlisted: Set[str] = field(default_factory=frozenset)  # names it has no row for
+
+    def against(self, table: RowTable) -> _Listing:
+        """This listing with the ghosts and unlisted names of `table` (two set differences,
+        at C speed, unless they are known already)."""
+        if self.table is table:
+            return self
+        keys = table.by_name.keys()
+        return _Listing(self.names, self.mtime, self.taken, table, keys - self.names,
+                        self.names - keys)
+
+
 class SessionIndex:
     """The index of one folder. All writes happen under `lock`; reads never wait for it."""
 
@@ -113,6 +147,8 @@ class SessionIndex:
         # Rows of files the index does not list (written by a tool that skipped the index),
         # remembered by file version so `rows()` reads each such file once.
         self._orphans: dict[str, _Scanned] = {}
+        # The folder's names as our last save left them (saves only, under `lock`).
+        self._listing: _Listing | None = None
 
     # ── reading ─────────────────────────────────────────────────────────────
 
@@ -156,8 +192,41 @@ class SessionIndex:
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
-        file names then finds ghosts and unlisted files at C speed (it runs on every save)."""
+        file names then finds ghosts and unlisted files at C speed."""
         return set(os.listdir(self.directory))
+
+    def _folder_listing(self) -> _Listing:
+        """The folder's names for a save (under `lock`, before the save changes anything):
+        the cached listing while the folder's mtime says nothing changed it since our last
+        save, else a fresh listdir (the mtime taken first: a change during the listdir then
+        shows as a newer mtime next time)."""
+        try:
+            mtime: int | None = os.stat(self.directory).st_mtime_ns
+        except OSError:
+            mtime = None
+        cached = self._listing
+        if (cached is not None and mtime is not None and cached.mtime == mtime
+                and time.monotonic() - cached.taken < LISTING_MAX_AGE):
+            return cached
+        self._listing = None
+        taken = time.monotonic()
+        return _Listing(self._names(), mtime, taken)
+
+    def _listed_after(self, listing: _Listing, table: RowTable, added: str | None,
+                      cleared: Iterable[str]) -> None:
+        """Remember the folder as this save left it: `listing` less the marks it cleared,
+        plus the session file it added, and the folder's mtime now."""
+        gone = {SAVING_PREFIX + sid for sid in cleared} & listing.names
+        names = listing.names
+        if gone or (added is not None and added not in names):
+            names = (names | ({added} if added is not None else set())) - gone
+        unlisted = {n for n in listing.unlisted if n not in table.by_name and n not in gone}
+        try:
+            mtime = os.stat(self.directory).st_mtime_ns
+        except OSError:
+            self._listing = None
+            return
+        self._listing = _Listing(names, mtime, listing.taken, table, frozenset(), unlisted)
 
     def rows(self) -> list[Row]:
         """Every session's row, newest first: the index, less ghosts, plus unlisted files.
@@ -238,28 +307,38 @@ class SessionIndex:
         unusable index falls back to a full rebuild, whose slow scan runs outside the lock.
         """
         with self.lock.hold():
+            listing = self._folder_listing()
             table = self._load()
             if table is not None:
-                names = self._names()
-                self._write(self._patched(table, records, names))
-                self.clear_marks(_pending(names - table.by_name.keys()))
+                listing = listing.against(table)
+                patched = self._patched(listing, records)
+                self._write(patched)
+                cleared = _pending(listing.unlisted)
+                self.clear_marks(cleared)
+                self._listed_after(listing, patched, None, cleared)
                 return
         self.rebuild(records)
 
-    def _patched(self, cached: RowTable, records: list[Record], names: set[str]) -> RowTable:
-        """A copy of the table with these records patched in; each moves with a binary search,
-        so a save at 100,000 sessions costs little more than writing the file. Rows left stale
-        by a saver that was killed (its mark is still there) are re-read first."""
+    def _patched(self, listing: _Listing, records: list[Record],
+                 present: Set[str] = frozenset()) -> RowTable:
+        """A copy of `listing.table` with these records patched in; each moves with a binary
+        search, so a save at 100,000 sessions costs little more than writing the file. Rows
+        left stale by a saver that was killed (its mark is still there) are re-read first.
+        `present`: files that exist though the listing was taken before they were written."""
+        assert listing.table is not None
+        cached = listing.table
         table = cached.copy()
-        table.drop(table.by_name.keys() - names)
+        table.drop(listing.ghosts - present)
+        unlisted = listing.unlisted - present
         saving = {r.get("session_id") for r in records}
-        for row in self._read_rows(_pending(names - cached.by_name.keys()) - saving):
+        for row in self._read_rows(_pending(unlisted) - saving):
             table.put({**table.by_name.get(f"{row['session_id']}{SUFFIX}", {}), **row})
         for record in records:
             sid = record.get("session_id")
-            if is_safe_id(sid) and f"{sid}{SUFFIX}" in names:
-                table.put(row_from_record(record, base=table.by_name.get(f"{sid}{SUFFIX}")))
-        for row in self._orphan_rows(_session_ids(names - table.by_name.keys())):
+            name = f"{sid}{SUFFIX}"
+            if is_safe_id(sid) and (name in listing.names or name in present):
+                table.put(row_from_record(record, base=table.by_name.get(name)))
+        for row in self._orphan_rows(_session_ids(unlisted - table.by_name.keys())):
             table.put(row)
         return table
 
@@ -288,6 +367,7 @@ class SessionIndex:
                 if isinstance(rid, str) and rid in by_id:
                     by_id[rid] = row_from_record(record, base=by_id[rid])
             table = RowTable(sorted(by_id.values(), key=updated_key))
+            self._listing = None
             with contextlib.suppress(OSError):  # a read-only store still lists
                 self._write(table)
                 self.clear_marks(marks)
@@ -314,6 +394,7 @@ class SessionIndex:
         """
         sid = record["session_id"]
         with self.lock.hold():
+            listing = self._folder_listing()
             self.mark_saving(sid)
             try:
                 tmp, st = write_temp(path, data)
@@ -323,8 +404,8 @@ class SessionIndex:
             try:
                 table = self._load()
                 if table is not None:
-                    names = self._names() | {path.name}
-                    patched = self._patched(table, [record], names)
+                    listing = listing.against(table)
+                    patched = self._patched(listing, [record], {path.name})
                     index_bytes = patched.to_json()
                     index_tmp, index_st = write_temp(self.index_path, index_bytes)
             except BaseException:
@@ -361,7 +442,9 @@ class SessionIndex:
                 if backup is not None:
                     discard(backup)
             self._remember_written(patched, index_bytes, index_st)
-            self.clear_marks(_pending(names - patched.by_name.keys()))
+            cleared = _pending(listing.unlisted - {path.name}) | {sid}
+            self.clear_marks(cleared)
+            self._listed_after(listing, patched, path.name, cleared)
             return st
 
     def mark_saving(self, sid: str) -> None:

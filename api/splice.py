@@ -41,14 +41,36 @@ LINE_MARKER = b"\n{"
 _SEPARATOR = b",\n"
 
 
-@dataclass(frozen=True)
 class Layout:
-    """One version of the index file and where each of its rows starts (checked)."""
+    """One version of the index file and where each of its rows starts (checked).
 
-    raw: bytes
-    marker: bytes  # newline + indent + "{": what starts a row
-    #: Offset of each row's marker, then the offset just past the last row's closing brace.
-    starts: list[int]
+    `starts`: the offset of each row's marker, then the offset just past the last row's
+    closing brace. A layout we wrote ourselves (`written_layout`) knows its rows' lengths and
+    works the offsets out only when a reader first needs them (another program rewrote the
+    file): a save then pays nothing for them."""
+
+    __slots__ = ("_blobs", "_starts", "marker", "raw")
+
+    def __init__(
+        self, raw: bytes, marker: bytes, starts: list[int] | None = None,
+        blobs: Sequence[bytes] | None = None,
+    ) -> None:
+        self.raw = raw
+        self.marker = marker
+        self._starts = starts
+        self._blobs = blobs  # never changed after it is given here (RowTable copies on write)
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            blobs = self._blobs or ()
+            # Row i's marker: 1 + the lengths of the rows before it, each with its ",\n".
+            # Built by C iterators: at 100,000 rows a Python loop here costs 10 ms.
+            starts = list(accumulate(map((len(_SEPARATOR)).__add__, map(len, blobs)),
+                                     initial=1))
+            starts[-1] -= len(_SEPARATOR) - 1  # past the last row: no separator, one "\n"
+            self._starts, self._blobs = starts, None
+        return self._starts
 
     @property
     def count(self) -> int:
@@ -67,17 +89,18 @@ class Splice:
 
 def join_rows(blobs: Sequence[bytes]) -> bytes:
     """The index as we write it: a JSON list, one compact row a line. The line breaks cost a
-    byte a row and let the next reader find each row without parsing."""
-    return b"[\n" + _SEPARATOR.join(blobs) + b"\n]"
+    byte a row and let the next reader find each row without parsing. One join, no copy of
+    the whole afterwards (at 100,000 rows the file is 34 MB)."""
+    if len(blobs) < 2:
+        return b"[\n" + b"".join(blobs) + b"\n]"
+    return _SEPARATOR.join([b"[\n" + blobs[0], *blobs[1:-1], blobs[-1] + b"\n]"])
 
 
 def written_layout(raw: bytes, blobs: Sequence[bytes]) -> Layout | None:
     """The layout of `join_rows(blobs)`, known without looking (the rows are ours)."""
     if not blobs:
         return None
-    starts = list(accumulate((len(b) + len(_SEPARATOR) for b in blobs[:-1]), initial=1))
-    starts.append(starts[-1] + 1 + len(blobs[-1]))
-    return Layout(raw, LINE_MARKER, starts)
+    return Layout(raw, LINE_MARKER, blobs=blobs)
 
 
 def row_marker(raw: bytes) -> bytes | None:
