@@ -93,12 +93,14 @@ def atomic_write(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> os.sta
     return st
 
 
-def read_regular(path: Path | str) -> tuple[bytes, os.stat_result]:
+def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.stat_result]:
     """A regular file's bytes and stat, refusing anything else without blocking on it.
 
     O_NOFOLLOW: a symlink planted in the store is not read through. O_NONBLOCK: a FIFO planted
     under a session's name opens at once (then is refused) instead of hanging the reader.
-    Raises FileNotFoundError when there is no file and NotRegularFile for anything else.
+    Raises FileNotFoundError when there is no file and NotRegularFile for anything else, or
+    for a file of more than `limit` bytes (never read whole: a gigabyte of garbage where the
+    index belongs must not take gigabytes of memory).
     """
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -112,11 +114,17 @@ def read_regular(path: Path | str) -> tuple[bytes, os.stat_result]:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise NotRegularFile(f"{os.path.basename(path)}: not a regular file")
+        if limit is not None and st.st_size > limit:
+            raise NotRegularFile(f"{os.path.basename(path)}: too large ({st.st_size} bytes)")
         data = os.read(fd, st.st_size + 1)
         if len(data) != st.st_size:  # a short read, or the file grew: read on until EOF
             chunks = [data]
+            size = len(data)
             while chunks[-1]:
+                if limit is not None and size > limit:
+                    raise NotRegularFile(f"{os.path.basename(path)}: too large (it grew)")
                 chunks.append(os.read(fd, 1 << 20))
+                size += len(chunks[-1])
             data = b"".join(chunks)
     finally:
         os.close(fd)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterable, Set
@@ -53,6 +54,14 @@ FileSig = tuple[int, int, int]
 #: leaves the mtime as it was, and this bounds how long such a change goes unseen by saves.
 #: (Readers always list the folder afresh: what a user sees never waits on it.)
 LISTING_MAX_AGE = 1.0
+
+#: An index up to this size is read whatever the folder holds (bounded memory either way).
+FREE_INDEX_SIZE = 32 << 20
+#: A bigger one is read when the folder's session files could have produced it: each row at
+#: most this much, or, weighed exactly, twice its file (a row is part of the file's metadata,
+#: indented one level deeper) and this much for the keys Hermes derives.
+ROW_BUDGET = 64 << 10
+ROW_EXTRA = 4 << 10
 
 
 def file_sig(st: os.stat_result) -> FileSig:
@@ -149,6 +158,8 @@ class SessionIndex:
         self._orphans: dict[str, _Scanned] = {}
         # The folder's names as our last save left them (saves only, under `lock`).
         self._listing: _Listing | None = None
+        # Every session file's row, by file version, while the index is unusable (`rows()`).
+        self._files: dict[str, _Scanned] = {}
 
     # ── reading ─────────────────────────────────────────────────────────────
 
@@ -162,8 +173,11 @@ class SessionIndex:
             if self._table is not None and sig == self._table_sig:
                 return self._table
             base, base_layout, other = self._table, self._layout, self._other
+        limit = self.index_size_limit(sig[1])
+        if limit is None:
+            return None  # larger than any index of this folder: corrupt, and not read at all
         try:
-            data, st = read_regular(self.index_path)
+            data, st = read_regular(self.index_path, limit)
         except (OSError, NotRegularFile):
             return None
         sig = file_sig(st)  # of the file read: it may have been replaced since the stat
@@ -189,6 +203,25 @@ class SessionIndex:
         table = _clean_rows(raw, base)[0]
         self._set_cache(table, None, sig)
         return table
+
+    def index_size_limit(self, size: int) -> int | None:
+        """The most an index of this folder may be read as, when `size` is within it; None
+        when an index of `size` bytes is more than the session files could have produced
+        (garbage, judged without reading it)."""
+        if size <= FREE_INDEX_SIZE:
+            return FREE_INDEX_SIZE
+        try:
+            sids = _session_ids(os.listdir(self.directory))
+        except OSError:
+            return None
+        limit = FREE_INDEX_SIZE + len(sids) * ROW_BUDGET
+        if size > limit:
+            total = 0
+            for sid in sids:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(self.directory, sid + SUFFIX)).st_size
+            limit = FREE_INDEX_SIZE + 2 * total + len(sids) * ROW_EXTRA
+        return limit if size <= limit else None
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
@@ -231,15 +264,16 @@ class SessionIndex:
     def rows(self) -> list[Row]:
         """Every session's row, newest first: the index, less ghosts, plus unlisted files.
 
-        Returns a new list (the caller may sort or filter it). A missing or corrupt index is
-        rebuilt, and written back only when the folder can be written. A store folder that is
-        gone raises FileNotFoundError: an empty list would hide that from the user.
+        Returns a new list (the caller may sort or filter it). Reading never writes: with a
+        missing or corrupt index the rows come from the session files, in memory, and the next
+        save writes the index. A store folder that is gone raises FileNotFoundError: an empty
+        list would hide that from the user.
         """
         if not os.path.isdir(self.directory):
             raise FileNotFoundError(errno.ENOENT, "the store folder is gone", str(self.directory))
         table = self._load()
         if table is None:
-            return list(self.rebuild())
+            return self._rows_from_files()
         names = self._names()
         result = list(table.rows)
         ghosts = table.by_name.keys() - names
@@ -257,6 +291,27 @@ class SessionIndex:
             result.extend(self._orphan_rows(missing))
             result.sort(key=updated_key)
         return result
+
+    def _rows_from_files(self) -> list[Row]:
+        """Every session's row read from its file (a file unchanged since the last call is not
+        read again), newest first, without writing anything."""
+        with self._cache_lock:
+            previous = self._files
+        scanned = self._scan_all(previous)
+        with self._cache_lock:
+            self._files = scanned
+        return sorted((s.row for s in scanned.values() if s.row is not None), key=updated_key)
+
+    def _table_from_files(self, records: Iterable[Record] = ()) -> RowTable:
+        """The index the session files make (under `lock`: no save runs meanwhile), with
+        `records` laid over their rows; what a save writes when the index is unusable."""
+        scanned = self._scan_all({})
+        by_id = {sid: s.row for sid, s in scanned.items() if s.row is not None}
+        for record in records:
+            rid = record.get("session_id")
+            if isinstance(rid, str) and rid in by_id:
+                by_id[rid] = row_from_record(record, base=by_id[rid])
+        return RowTable(sorted(by_id.values(), key=updated_key))
 
     def _read_rows(self, sids: Iterable[str]) -> list[Row]:
         """Fresh rows of these sessions, read from their files (unreadable ones left out)."""
@@ -394,6 +449,7 @@ class SessionIndex:
         """
         sid = record["session_id"]
         with self.lock.hold():
+            self._check_index_replaceable()
             listing = self._folder_listing()
             self.mark_saving(sid)
             try:
@@ -402,12 +458,13 @@ class SessionIndex:
                 self.clear_marks([sid])
                 raise
             try:
-                table = self._load()
-                if table is not None:
-                    listing = listing.against(table)
-                    patched = self._patched(listing, [record], {path.name})
-                    index_bytes = patched.to_json()
-                    index_tmp, index_st = write_temp(self.index_path, index_bytes)
+                # No usable index: the one the files make, written like any other (both files
+                # fsynced before either is renamed), so that this save repairs it.
+                table = self._load() or self._table_from_files()
+                listing = listing.against(table)
+                patched = self._patched(listing, [record], {path.name})
+                index_bytes = patched.to_json()
+                index_tmp, index_st = write_temp(self.index_path, index_bytes)
             except BaseException:
                 discard(tmp)
                 self.clear_marks([sid])
@@ -418,13 +475,9 @@ class SessionIndex:
                 try:
                     commit(tmp, path)
                 except BaseException:
-                    if table is not None:
-                        discard(index_tmp)
+                    discard(index_tmp)
                     self.clear_marks([sid])
                     raise
-                if table is None:  # no usable index: rebuild it, now that the file is in place
-                    self.rebuild([record])
-                    return st
                 try:
                     commit(index_tmp, self.index_path)
                 except BaseException:
@@ -446,6 +499,17 @@ class SessionIndex:
             self.clear_marks(cleared)
             self._listed_after(listing, patched, path.name, cleared)
             return st
+
+    def _check_index_replaceable(self) -> None:
+        """A directory where the index belongs cannot be renamed over: say so before the save
+        changes anything (a FIFO, device or symlink there is replaced, never written into)."""
+        try:
+            st = os.lstat(self.index_path)
+        except FileNotFoundError:
+            return
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "the index is a directory, not a file",
+                                    str(self.index_path))
 
     def mark_saving(self, sid: str) -> None:
         """Note, before a session file is replaced, that its row is about to go stale."""
@@ -490,6 +554,7 @@ class SessionIndex:
                 self._other = None  # a newer version of its layout is the cached one now
             self._table, self._layout, self._table_sig = table, layout, sig
             self._orphans = {}
+            self._files = {}
 
 
 def _hard_link_backup(path: Path) -> Path | None:

@@ -13,7 +13,9 @@ miss a pinned row. The full, checked list (`SessionStore.list_rows`) always foll
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from api.atomic import read_regular
@@ -28,12 +30,17 @@ def _skip(text: str, pos: int) -> int:
     return _SPACE.match(text, pos).end()  # type: ignore[union-attr]
 
 
-def preview_rows(index_path: Path, newest: int) -> list[Row] | None:
+def preview_rows(
+    index_path: Path, newest: int, size_limit: Callable[[int], int | None] | None = None
+) -> list[Row] | None:
     """The pinned rows and the `newest` newest rows of the index, newest first; None when the
-    index is missing or does not start like a list of rows (the caller then waits for the
-    full read)."""
+    index is missing, larger than `size_limit(its size)` allows (None: any size), or does not
+    start like a list of rows (the caller then waits for the full read)."""
     try:
-        text = read_regular(index_path)[0].decode("utf-8")
+        limit = None if size_limit is None else size_limit(os.stat(index_path).st_size)
+        if size_limit is not None and limit is None:
+            return None
+        text = read_regular(index_path, limit)[0].decode("utf-8")
     except (OSError, ValueError):
         return None
     pos = _skip(text, 0)

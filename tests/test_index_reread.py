@@ -174,9 +174,12 @@ def test_a_rewrite_that_breaks_the_file_is_never_spliced(store: SessionStore) ->
     tmp = path.with_name("x.tmp")
     tmp.write_text(broken)
     os.replace(tmp, path)
-    again = store.list_rows()  # rebuilt from the session files, not half-read
+    again = store.list_rows()  # read from the session files, not half-read
     assert sorted(r["title"] for r in again) == sorted(r["title"] for r in first)
-    assert json.loads(path.read_text())  # and the index on disk is whole again
+    assert path.read_text() == broken  # reading never writes
+    store.rename("s0", "T0 again")  # the next save writes a whole index
+    assert sorted(r["title"] for r in json.loads(path.read_text())) == [
+        "T0 again", "T1", "T2", "T3", "T4"]
 
 
 def test_rows_are_found_only_where_each_piece_is_one_row() -> None:
