@@ -27,7 +27,6 @@ from api.atomic import (
     atomic_write,
     commit,
     discard,
-    is_temp_name,
     read_regular,
     sweep_stale_temps,
     temp_path,
@@ -36,17 +35,17 @@ from api.atomic import (
 from api.locks import StoreLock
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
+from api.scan import SUFFIX, FileSig, file_sig, read_row, session_id_of
+from api.scan import CorruptSession as CorruptSession  # re-exported: api.models, api.search
+from api.scan import read_session_file as read_session_file
 from api.splice import Layout, parse_rows, splice
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
-SUFFIX = ".json"
 #: "_saving.<sid>" exists while a save of <sid> is between writing its file and the index. One
 #: left behind (the saver was killed) tells the next reader which rows to re-read from disk: the
 #: cheap alternative to comparing every file's mtime with the index's.
 SAVING_PREFIX = "_saving."
-
-FileSig = tuple[int, int, int]
 
 #: A save reuses its last listing of the folder while the folder's mtime is the one its own
 #: last change left (nothing else created, renamed or deleted a file since), for at most this
@@ -62,45 +61,6 @@ FREE_INDEX_SIZE = 32 << 20
 #: indented one level deeper) and this much for the keys Hermes derives.
 ROW_BUDGET = 64 << 10
 ROW_EXTRA = 4 << 10
-
-
-def file_sig(st: os.stat_result) -> FileSig:
-    """What tells one version of a file from another without reading it."""
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def session_id_of(name: str) -> str | None:
-    """The session id a directory entry holds, or None for anything that is not a session file."""
-    if not name.endswith(SUFFIX) or name.startswith("_") or is_temp_name(name):
-        return None
-    sid = name[: -len(SUFFIX)]
-    return sid if is_safe_id(sid) else None
-
-
-class CorruptSession(ValueError):
-    """A session file that exists but is not a usable session (not JSON, not an object, ...)."""
-
-
-def read_session_file(path: Path | str) -> tuple[Record, bytes, FileSig]:
-    """Parse one session file; symlinks are refused so the store never reads outside itself.
-
-    Raises FileNotFoundError when it is gone, CorruptSession when it is unusable. Plain `os`
-    calls on a str path: a full rebuild runs this once per file, and pathlib costs a third.
-    """
-    name = os.path.basename(path)
-    try:
-        data, st = read_regular(path)
-    except NotRegularFile as exc:
-        raise CorruptSession(str(exc)) from exc
-    if not data.strip():
-        raise CorruptSession(f"{name}: empty file")
-    try:
-        record = jsonio.loads_exact(data)
-    except (ValueError, RecursionError) as exc:
-        raise CorruptSession(f"{name}: not valid JSON") from exc
-    if not isinstance(record, dict):
-        raise CorruptSession(f"{name}: not a JSON object")
-    return record, data, file_sig(st)
 
 
 @dataclass
@@ -336,22 +296,14 @@ class SessionIndex:
 
     def _scan_one(self, sid: str, previous: _Scanned | None) -> _Scanned | None:
         path = os.path.join(self.directory, sid + SUFFIX)
-        try:
-            sig = file_sig(os.lstat(path))
-        except OSError:
-            return None
-        if previous is not None and previous.sig == sig:
-            return previous
-        try:
-            record, _, sig = read_session_file(path)
-        except FileNotFoundError:
-            return None
-        except (OSError, CorruptSession):
-            return _Scanned(sig, None)
-        if record.get("session_id") != sid:
-            # A file whose id disagrees with its name cannot be loaded or saved as either.
-            return _Scanned(sig, None)
-        return _Scanned(sig, row_from_record(record))
+        if previous is not None:
+            try:
+                if file_sig(os.lstat(path)) == previous.sig:
+                    return previous
+            except OSError:
+                return None
+        read = read_row(path, sid)
+        return None if read is None else _Scanned(*read)
 
     # ── writing ─────────────────────────────────────────────────────────────
 

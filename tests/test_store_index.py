@@ -87,13 +87,13 @@ def test_sessions_without_a_row_are_found_without_reading_every_file(
     import api.index
 
     read: list[str] = []
-    real = api.index.read_session_file
+    real = api.index.read_row
 
-    def counting(path: Path | str) -> object:
+    def counting(path: str, sid: str) -> object:
         read.append(os.path.basename(path))
-        return real(path)
+        return real(path, sid)
 
-    monkeypatch.setattr(api.index, "read_session_file", counting)
+    monkeypatch.setattr(api.index, "read_row", counting)
     rows = models.all_sessions()
     assert [r["session_id"] for r in rows] == ["hermes_new", "s4", "s3", "s2", "s1", "s0"]
     assert read == ["hermes_new.json"]
