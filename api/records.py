@@ -7,6 +7,7 @@ record, and the coercion that makes rows written by any tool safe to sort and di
 from __future__ import annotations
 
 import re
+from sys import intern
 from typing import Any, TypeGuard
 
 Record = dict[str, Any]
@@ -190,6 +191,7 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
         "project_id": _optional_text(record.get("project_id")),
         "profile": _optional_text(record.get("profile")),
     }
+    share_values(row)
     if base:
         merged = dict(base)
         for key in base.keys() - row.keys() - BULKY_KEYS:
@@ -204,6 +206,25 @@ def _optional_text(value: object) -> str | None:
     if value is None or type(value) is str:
         return value
     return str(value)
+
+
+#: Row values that repeat from session to session (a few models, workspaces, profiles): each is
+#: kept once (`share_values`), not once a row: 25 MB at 100,000 rows.
+SHARED_KEYS = ("workspace", "model", "model_provider", "profile", "project_id")
+
+
+def share_values(row: Row) -> Row:
+    """`row` with its repeated text made the one string all rows share (`sys.intern`: freed
+    when no row holds it any more) and its last-message time the very float of `updated_at`
+    when equal. Changes `row` in place: only for a row nobody else holds yet."""
+    for key in SHARED_KEYS:
+        value = row.get(key)
+        if type(value) is str:
+            row[key] = intern(value)
+    last = row.get("last_message_at")
+    if last is not None and last == row.get("updated_at") and type(last) is float:
+        row["last_message_at"] = row["updated_at"]
+    return row
 
 
 def sanitize_row(row: object) -> Row | None:
@@ -237,8 +258,8 @@ def sanitize_row(row: object) -> Row | None:
         and ((provider := get("model_provider")) is None or type(provider) is str)
         and ((profile := get("profile")) is None or type(profile) is str)
     ):
-        return row
-    return _fixed_row(row)
+        return share_values(row)
+    return share_values(_fixed_row(row))
 
 
 def _fixed_row(row: Row) -> Row:

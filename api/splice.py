@@ -127,7 +127,8 @@ def parse_rows(raw: bytes) -> tuple[list[object], Layout] | None:
     end = _last_row_end(raw)
     if marker is None or end is None:
         return None
-    starts = [m.start() for m in re.finditer(re.escape(marker), raw[:end])]
+    # finditer up to `end`, not over raw[:end]: that slice would copy the whole index.
+    starts = [m.start() for m in re.compile(re.escape(marker)).finditer(raw, 0, end)]
     if not starts or starts[0] != 1:
         return None
     items = _parse_pieces(raw, starts, end, last_in_file=True)
