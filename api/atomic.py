@@ -102,6 +102,15 @@ def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.
     for a file of more than `limit` bytes (never read whole: a gigabyte of garbage where the
     index belongs must not take gigabytes of memory).
     """
+    data, st, fd = read_regular_open(path, limit)
+    os.close(fd)
+    return data, st
+
+
+def read_regular_open(
+    path: Path | str, limit: int | None = None
+) -> tuple[bytes, os.stat_result, int]:
+    """`read_regular`, leaving the file open: its descriptor is the caller's to close."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -126,9 +135,10 @@ def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.
                 chunks.append(os.read(fd, 1 << 20))
                 size += len(chunks[-1])
             data = b"".join(chunks)
-    finally:
+    except BaseException:
         os.close(fd)
-    return data, st
+        raise
+    return data, st, fd
 
 
 class NotRegularFile(ValueError):

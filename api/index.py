@@ -27,7 +27,7 @@ from api.atomic import (
     atomic_write,
     commit,
     discard,
-    read_regular,
+    read_regular_open,
     sweep_stale_temps,
     temp_path,
     write_temp,
@@ -137,31 +137,22 @@ class SessionIndex:
         if limit is None:
             return None  # larger than any index of this folder: corrupt, and not read at all
         try:
-            data, st = read_regular(self.index_path, limit)
+            data, st, fd = read_regular_open(self.index_path, limit)
         except (OSError, NotRegularFile):
             return None
         sig = file_sig(st)  # of the file read: it may have been replaced since the stat
-        for old, old_layout in ((base, base_layout), other or (None, None)):
-            if old is None or old_layout is None:
-                continue
-            spliced = _splice(old, old_layout, data)
-            if spliced is not None:
-                self._set_cache(*spliced, sig)
-                return spliced[0]
-        parsed = parse_rows(data)
-        if parsed is not None:
-            items, layout = parsed
-            table, aligned = _clean_rows(items, base)
-            self._set_cache(table, layout if aligned else None, sig)
-            return table
         try:
-            raw = jsonio.loads(data)
-        except (ValueError, RecursionError):
-            return None
-        if not isinstance(raw, list):
-            return None
-        table = _clean_rows(raw, base)[0]
-        self._set_cache(table, None, sig)
+            table, layout = _parse_index(data, base, base_layout, other)
+        except BaseException:
+            os.close(fd)
+            raise
+        del data  # the layout keeps the open file, not the bytes (`Layout.keep_file`)
+        if layout is not None and layout.holds_bytes:
+            layout.keep_file(fd, sig)
+        else:
+            os.close(fd)
+        if table is not None:
+            self._set_cache(table, layout, sig)
         return table
 
     def index_size_limit(self, size: int) -> int | None:
@@ -489,7 +480,7 @@ class SessionIndex:
         """Cache the table just written, unless some row of it reads back changed: then the
         next read parses the file, so that the cache is always what the file says."""
         if table.exact:
-            self._set_cache(table, table.layout(data), file_sig(st))
+            self._set_cache(table, table.layout(), file_sig(st))
         else:
             with self._cache_lock:
                 self._table = self._layout = self._table_sig = None
@@ -533,6 +524,33 @@ def _session_ids(names: Iterable[str]) -> set[str]:
     return {sid for name in names if (sid := session_id_of(name)) is not None}
 
 
+def _parse_index(
+    data: bytes, base: RowTable | None, base_layout: Layout | None,
+    other: tuple[RowTable, Layout] | None,
+) -> tuple[RowTable | None, Layout | None]:
+    """The table of the index bytes `data`, and its layout when its rows are the file's rows
+    one for one: by its changes from the last version read in the same layout, else row by
+    row, else whole. (None, None) when it is no list."""
+    for old, old_layout in ((base, base_layout), other or (None, None)):
+        if old is None or old_layout is None:
+            continue
+        spliced = _splice(old, old_layout, data)
+        if spliced is not None:
+            return spliced
+    parsed = parse_rows(data, sanitize_row)
+    if parsed is not None:
+        items, layout = parsed
+        table, aligned = _clean_rows(items, base, checked=True)
+        return table, layout if aligned else None
+    try:
+        raw = jsonio.loads(data)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(raw, list):
+        return None, None
+    return _clean_rows(raw, base)[0], None
+
+
 def _splice(base: RowTable, layout: Layout, data: bytes) -> tuple[RowTable, Layout] | None:
     """The table of `data`, a new version of the index `base` was read from, made by parsing
     only the rows that differ; None when it takes a full parse (see `api.splice`)."""
@@ -552,10 +570,11 @@ def _splice(base: RowTable, layout: Layout, data: bytes) -> tuple[RowTable, Layo
 
 
 def _clean_rows(
-    raw: list[object], previous: RowTable | None = None
+    raw: list[object], previous: RowTable | None = None, *, checked: bool = False
 ) -> tuple[RowTable, bool]:
     """Rows from disk made trustworthy: bad rows dropped, one row per id, newest first. The
     flag says whether the rows are the file's rows, one for one and in the same order.
+    `checked`: `raw` holds rows `sanitize_row` made already (None for a bad one).
 
     A row identical to the `previous` table's (same JSON, so same types and key order) is
     that very object: readers tell changed rows by identity, and a file rewritten in another
@@ -568,7 +587,10 @@ def _clean_rows(
     for item in raw:
         old = before.get(f"{item.get('session_id')}{SUFFIX}") if type(item) is dict else None
         # The same JSON as a row already checked: that row, and no need to check it again.
-        row = old if old is not None and _same_json(old, item) else sanitize_row(item)
+        if old is not None and _same_json(old, item):
+            row = old
+        else:
+            row = item if checked else sanitize_row(item)  # type: ignore[assignment]
         if row is None:
             continue
         name = row["session_id"] + SUFFIX
