@@ -111,6 +111,17 @@ def read_regular_open(
     path: Path | str, limit: int | None = None
 ) -> tuple[bytes, os.stat_result, int]:
     """`read_regular`, leaving the file open: its descriptor is the caller's to close."""
+    fd, st = open_regular(path, limit)
+    try:
+        return read_all(fd, st, limit), st, fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_regular(path: Path | str, limit: int | None = None) -> tuple[int, os.stat_result]:
+    """An open regular file and its stat, checked as `read_regular` checks it, not read yet:
+    the descriptor is the caller's to close."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -125,20 +136,25 @@ def read_regular_open(
             raise NotRegularFile(f"{os.path.basename(path)}: not a regular file")
         if limit is not None and st.st_size > limit:
             raise NotRegularFile(f"{os.path.basename(path)}: too large ({st.st_size} bytes)")
-        data = os.read(fd, st.st_size + 1)
-        if len(data) != st.st_size:  # a short read, or the file grew: read on until EOF
-            chunks = [data]
-            size = len(data)
-            while chunks[-1]:
-                if limit is not None and size > limit:
-                    raise NotRegularFile(f"{os.path.basename(path)}: too large (it grew)")
-                chunks.append(os.read(fd, 1 << 20))
-                size += len(chunks[-1])
-            data = b"".join(chunks)
     except BaseException:
         os.close(fd)
         raise
-    return data, st, fd
+    return fd, st
+
+
+def read_all(fd: int, st: os.stat_result, limit: int | None = None) -> bytes:
+    """The bytes of the open file `fd` (of stat `st`) from where it stands to its end."""
+    data = os.read(fd, st.st_size + 1)
+    if len(data) != st.st_size:  # a short read, or the file grew: read on until EOF
+        chunks = [data]
+        size = len(data)
+        while chunks[-1]:
+            if limit is not None and size > limit:
+                raise NotRegularFile(f"{st.st_ino}: too large (it grew)")
+            chunks.append(os.read(fd, 1 << 20))
+            size += len(chunks[-1])
+        data = b"".join(chunks)
+    return data
 
 
 class NotRegularFile(ValueError):

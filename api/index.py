@@ -27,7 +27,8 @@ from api.atomic import (
     atomic_write,
     commit,
     discard,
-    read_regular_open,
+    open_regular,
+    read_all,
     sweep_stale_temps,
     temp_path,
     write_temp,
@@ -38,7 +39,7 @@ from api.rowtable import RowTable
 from api.scan import SUFFIX, FileSig, file_sig, read_row, session_id_of
 from api.scan import CorruptSession as CorruptSession  # re-exported: api.models, api.search
 from api.scan import read_session_file as read_session_file
-from api.splice import Layout, parse_rows, splice
+from api.splice import Layout, parse_rows, parse_rows_stream, splice
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
@@ -54,6 +55,8 @@ SAVING_PREFIX = "_saving."
 #: (Readers always list the folder afresh: what a user sees never waits on it.)
 LISTING_MAX_AGE = 1.0
 
+#: A first read of an index larger than this is streamed, block by block (`_read_index`).
+STREAM_MIN = 8 << 20
 #: An index up to this size is read whatever the folder holds (bounded memory either way).
 FREE_INDEX_SIZE = 32 << 20
 #: A bigger one is read when the folder's session files could have produced it: each row at
@@ -137,23 +140,40 @@ class SessionIndex:
         if limit is None:
             return None  # larger than any index of this folder: corrupt, and not read at all
         try:
-            data, st, fd = read_regular_open(self.index_path, limit)
+            fd, st = open_regular(self.index_path, limit)
         except (OSError, NotRegularFile):
             return None
         sig = file_sig(st)  # of the file read: it may have been replaced since the stat
         try:
-            table, layout = _parse_index(data, base, base_layout, other)
+            table, layout = self._read_index(fd, st, limit, base, base_layout, other)
         except BaseException:
             os.close(fd)
             raise
-        del data  # the layout keeps the open file, not the bytes (`Layout.keep_file`)
-        if layout is not None and layout.holds_bytes:
-            layout.keep_file(fd, sig)
+        if layout is not None and layout.needs_file:
+            layout.keep_file(fd, sig)  # the layout keeps the open file, not the bytes
         else:
             os.close(fd)
         if table is not None:
             self._set_cache(table, layout, sig)
         return table
+
+    def _read_index(
+        self, fd: int, st: os.stat_result, limit: int, base: RowTable | None,
+        base_layout: Layout | None, other: tuple[RowTable, Layout] | None,
+    ) -> tuple[RowTable | None, Layout | None]:
+        """The table of the open index file. The first read of a big one is streamed (never
+        held whole); a later one is diffed against the last version (`_parse_index`)."""
+        if base is None and other is None and st.st_size > STREAM_MIN:
+            streamed = parse_rows_stream(lambda n: os.read(fd, n), sanitize_row)
+            if streamed is not None:
+                items, rows_layout = streamed
+                rows_table, aligned = _clean_rows(items, None, checked=True)
+                return rows_table, rows_layout if aligned else None
+            os.lseek(fd, 0, os.SEEK_SET)
+        table, layout = _parse_index(read_all(fd, st, limit), base, base_layout, other)
+        if layout is not None and layout.holds_bytes:
+            layout.drop_bytes()
+        return table, layout
 
     def index_size_limit(self, size: int) -> int | None:
         """The most an index of this folder may be read as, when `size` is within it; None

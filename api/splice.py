@@ -108,6 +108,15 @@ class Layout:
     def holds_bytes(self) -> bool:
         return self._raw is not None
 
+    @property
+    def needs_file(self) -> bool:
+        """True when nothing gives this version's bytes back yet (`keep_file` should)."""
+        return self._raw is None and self._blobs is None and self._fd is None
+
+    def drop_bytes(self) -> None:
+        """Let go of the bytes; `keep_file` gives the file to read them again from."""
+        self._raw = None
+
     def keep_file(self, fd: int, sig: tuple[int, int, int]) -> None:
         """Let go of the bytes, keeping the open file (`fd`, now owned) they were read from."""
         self._fd, self._sig, self._raw = fd, sig, None
@@ -178,6 +187,56 @@ def parse_rows(
         return None
     starts.append(end)
     return items, Layout(raw, marker, starts)
+
+
+#: Block size of a streamed read (`parse_rows_stream`).
+STREAM_BLOCK = 4 << 20
+
+
+def parse_rows_stream(
+    read: Callable[[int], bytes], convert: Callable[[object], object] | None = None
+) -> tuple[list[object], Layout] | None:
+    """`parse_rows` of a file read block by block through `read(n)`, never held whole (the
+    first read of a 45 MB index would otherwise be the app's memory peak). The layout has no
+    bytes: give it the open file (`Layout.keep_file`)."""
+    buf = read(STREAM_BLOCK)
+    marker = row_marker(buf)
+    if marker is None:
+        return None
+    pattern = re.compile(re.escape(marker))
+    items: list[object] = []
+    starts: list[int] = []
+    base = 0  # the file offset of buf[0]
+    while True:
+        block = read(STREAM_BLOCK)
+        if not block:
+            break
+        buf += block
+        marks = [m.start() for m in pattern.finditer(buf)]
+        if len(marks) < 2:
+            continue  # one row longer than a block: read on
+        if not starts and marks[0] != 1:
+            return None
+        done = _parse_pieces(buf, marks[:-1], marks[-1], last_in_file=False, convert=convert)
+        if done is None:
+            return None
+        items += done
+        starts += [base + m for m in marks[:-1]]
+        base += marks[-1]
+        buf = buf[marks[-1] :]
+    end = _last_row_end(buf)
+    if end is None:
+        return None
+    marks = [m.start() for m in pattern.finditer(buf, 0, end)]
+    if not marks or (not starts and marks[0] != 1) or (starts and marks[0] != 0):
+        return None
+    done = _parse_pieces(buf, marks, end, last_in_file=True, convert=convert)
+    if done is None:
+        return None
+    items += done
+    starts += [base + m for m in marks]
+    starts.append(base + end)
+    return items, Layout(None, marker, starts)
 
 
 def _last_row_end(raw: bytes) -> int | None:

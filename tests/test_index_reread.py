@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -343,3 +344,32 @@ def test_hermes_and_we_taking_turns_never_costs_a_whole_read(
         assert (listed["s1"], listed["s0"]) == (f"Ours {turn}", f"Hermes {turn}")
     monkeypatch.undo()
     assert [repr(r) for r in store.list_rows()] == [repr(r) for r in _full_read(path) or []]
+
+
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(titles=st.lists(TITLES, min_size=1, max_size=12), extra=EXTRA,
+       layout=st.sampled_from(["hermes", "ours", "line"]), block=st.sampled_from([5, 64, 700]),
+       edit=st.integers(0, 11))
+def test_a_first_read_streamed_in_blocks_gives_the_whole_read_and_diffs_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, titles: list[str], extra: dict[str, Any],
+    layout: str, block: int, edit: int,
+) -> None:
+    """A big index is first read block by block (never held whole), rows cut anywhere by the
+    blocks; the layout then keeps the open file, from which the next version is diffed."""
+    import api.index
+    import api.splice
+
+    monkeypatch.setattr(api.index, "STREAM_MIN", 0)
+    monkeypatch.setattr(api.splice, "STREAM_BLOCK", block)
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = folder / "_index.json"
+    rows = [_row(f"s{i}", 100.0 - i, title, **extra) for i, title in enumerate(titles)]
+    for row in rows:
+        (folder / f"{row['session_id']}.json").write_text("{}")
+    _write(path, rows, layout)
+    index = SessionIndex(folder, path)
+    assert index.rows() == _full_read(path)
+    rows[edit % len(rows)] = {**rows[edit % len(rows)], "title": "edited elsewhere"}
+    _write(path, rows, layout)
+    assert index.rows() == _full_read(path)
