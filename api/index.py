@@ -15,12 +15,9 @@ import stat
 import threading
 import time
 from collections.abc import Iterable, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
-from api import jsonio
 from api.atomic import (
     PRIVATE_MODE,
     NotRegularFile,
@@ -33,69 +30,33 @@ from api.atomic import (
     temp_path,
     write_temp,
 )
+from api.indexfile import clean_rows, parse_index
+from api.listing import (
+    LISTING_MAX_AGE,
+    SAVING_PREFIX,
+    Listing,
+    index_size_limit,
+    pending,
+    session_ids,
+)
 from api.locks import StoreLock
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
-from api.scan import SUFFIX, FileSig, file_sig, read_row, session_id_of
+from api.scan import SUFFIX, FileSig, file_sig, read_row
 from api.scan import CorruptSession as CorruptSession  # re-exported: api.models, api.search
 from api.scan import read_session_file as read_session_file
-from api.splice import Layout, parse_rows, parse_rows_stream, splice
+from api.scan import session_id_of as session_id_of
+from api.splice import Layout, parse_rows_stream
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
-#: "_saving.<sid>" exists while a save of <sid> is between writing its file and the index. One
-#: left behind (the saver was killed) tells the next reader which rows to re-read from disk: the
-#: cheap alternative to comparing every file's mtime with the index's.
-SAVING_PREFIX = "_saving."
-
-#: A save reuses its last listing of the folder while the folder's mtime is the one its own
-#: last change left (nothing else created, renamed or deleted a file since), for at most this
-#: long: on a kernel with coarse timestamps another program's change in the same tick as ours
-#: leaves the mtime as it was, and this bounds how long such a change goes unseen by saves.
-#: (Readers always list the folder afresh: what a user sees never waits on it.)
-LISTING_MAX_AGE = 1.0
 
 #: A first read of an index larger than this is streamed, block by block (`_read_index`).
 STREAM_MIN = 8 << 20
-#: An index up to this size is read whatever the folder holds (bounded memory either way).
-FREE_INDEX_SIZE = 32 << 20
-#: A bigger one is read when the folder's session files could have produced it: each row at
-#: most this much, or, weighed exactly, twice its file (a row is part of the file's metadata,
-#: indented one level deeper) and this much for the keys Hermes derives.
-ROW_BUDGET = 64 << 10
-ROW_EXTRA = 4 << 10
-
-
 @dataclass
 class _Scanned:
     sig: FileSig
     row: Row | None  # None: the file is not a valid session (kept so it is not re-read)
-
-
-@dataclass
-class _Listing:
-    """The folder's names as a save last knew them, and what they say about one table.
-
-    Listing 100,000 names costs a save 30 ms; the names only change when a file is created,
-    renamed or deleted, which moves the folder's mtime. So the listing is kept with the mtime
-    the folder had once our own save finished, and reused while the folder still has it. Sets
-    here are never changed in place (a save works out new ones)."""
-
-    names: Set[str]
-    mtime: int | None  # the folder's st_mtime_ns when `names` was true; None: not yet known
-    taken: float  # time.monotonic() of the listdir the names come from
-    table: RowTable | None = None  # the table `ghosts` and `unlisted` were worked out against
-    ghosts: Set[str] = field(default_factory=frozenset)  # its rows whose file is gone
-    unlisted: Set[str] = field(default_factory=frozenset)  # names it has no row for
-
-    def against(self, table: RowTable) -> _Listing:
-        """This listing with the ghosts and unlisted names of `table` (two set differences,
-        at C speed, unless they are known already)."""
-        if self.table is table:
-            return self
-        keys = table.by_name.keys()
-        return _Listing(self.names, self.mtime, self.taken, table, keys - self.names,
-                        self.names - keys)
 
 
 class SessionIndex:
@@ -120,7 +81,7 @@ class SessionIndex:
         # remembered by file version so `rows()` reads each such file once.
         self._orphans: dict[str, _Scanned] = {}
         # The folder's names as our last save left them (saves only, under `lock`).
-        self._listing: _Listing | None = None
+        self._listing: Listing | None = None
         # Every session file's row, by file version, while the index is unusable (`rows()`).
         self._files: dict[str, _Scanned] = {}
 
@@ -167,39 +128,24 @@ class SessionIndex:
             streamed = parse_rows_stream(lambda n: os.read(fd, n), sanitize_row)
             if streamed is not None:
                 items, rows_layout = streamed
-                rows_table, aligned = _clean_rows(items, None, checked=True)
+                rows_table, aligned = clean_rows(items, None, checked=True)
                 return rows_table, rows_layout if aligned else None
             os.lseek(fd, 0, os.SEEK_SET)
-        table, layout = _parse_index(read_all(fd, st, limit), base, base_layout, other)
+        table, layout = parse_index(read_all(fd, st, limit), base, base_layout, other)
         if layout is not None and layout.holds_bytes:
             layout.drop_bytes()
         return table, layout
 
     def index_size_limit(self, size: int) -> int | None:
-        """The most an index of this folder may be read as, when `size` is within it; None
-        when an index of `size` bytes is more than the session files could have produced
-        (garbage, judged without reading it)."""
-        if size <= FREE_INDEX_SIZE:
-            return FREE_INDEX_SIZE
-        try:
-            sids = _session_ids(os.listdir(self.directory))
-        except OSError:
-            return None
-        limit = FREE_INDEX_SIZE + len(sids) * ROW_BUDGET
-        if size > limit:
-            total = 0
-            for sid in sids:
-                with contextlib.suppress(OSError):
-                    total += os.lstat(os.path.join(self.directory, sid + SUFFIX)).st_size
-            limit = FREE_INDEX_SIZE + 2 * total + len(sids) * ROW_EXTRA
-        return limit if size <= limit else None
+        """`listing.index_size_limit` of this folder."""
+        return index_size_limit(self.directory, size)
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
         file names then finds ghosts and unlisted files at C speed."""
         return set(os.listdir(self.directory))
 
-    def _folder_listing(self) -> _Listing:
+    def _folder_listing(self) -> Listing:
         """The folder's names for a save (under `lock`, before the save changes anything):
         the cached listing while the folder's mtime says nothing changed it since our last
         save, else a fresh listdir (the mtime taken first: a change during the listdir then
@@ -214,9 +160,9 @@ class SessionIndex:
             return cached
         self._listing = None
         taken = time.monotonic()
-        return _Listing(self._names(), mtime, taken)
+        return Listing(self._names(), mtime, taken)
 
-    def _listed_after(self, listing: _Listing, table: RowTable, added: str | None,
+    def _listed_after(self, listing: Listing, table: RowTable, added: str | None,
                       cleared: Iterable[str]) -> None:
         """Remember the folder as this save left it: `listing` less the marks it cleared,
         plus the session file it added, and the folder's mtime now."""
@@ -230,7 +176,7 @@ class SessionIndex:
         except OSError:
             self._listing = None
             return
-        self._listing = _Listing(names, mtime, listing.taken, table, frozenset(), unlisted)
+        self._listing = Listing(names, mtime, listing.taken, table, frozenset(), unlisted)
 
     def rows(self) -> list[Row]:
         """Every session's row, newest first: the index, less ghosts, plus unlisted files.
@@ -252,13 +198,13 @@ class SessionIndex:
             gone = {table.by_name[name]["session_id"] for name in ghosts}
             result = [row for row in result if row["session_id"] not in gone]
         unlisted = names - table.by_name.keys()  # marks and temp files are among these
-        missing = _session_ids(unlisted)
-        pending = _pending(unlisted) - missing
-        if pending:
-            fresh = {row["session_id"]: row for row in self._read_rows(pending)}
+        missing = session_ids(unlisted)
+        marked = pending(unlisted) - missing
+        if marked:
+            fresh = {row["session_id"]: row for row in self._read_rows(marked)}
             result = [{**row, **fresh[row["session_id"]]} if row["session_id"] in fresh else row
                       for row in result]
-        if missing or pending:
+        if missing or marked:
             result.extend(self._orphan_rows(missing))
             result.sort(key=updated_key)
         return result
@@ -331,13 +277,13 @@ class SessionIndex:
                 listing = listing.against(table)
                 patched = self._patched(listing, records)
                 self._write(patched)
-                cleared = _pending(listing.unlisted)
+                cleared = pending(listing.unlisted)
                 self.clear_marks(cleared)
                 self._listed_after(listing, patched, None, cleared)
                 return
         self.rebuild(records)
 
-    def _patched(self, listing: _Listing, records: list[Record],
+    def _patched(self, listing: Listing, records: list[Record],
                  present: Set[str] = frozenset()) -> RowTable:
         """A copy of `listing.table` with these records patched in; each moves with a binary
         search, so a save at 100,000 sessions costs little more than writing the file. Rows
@@ -349,14 +295,14 @@ class SessionIndex:
         table.drop(listing.ghosts - present)
         unlisted = listing.unlisted - present
         saving = {r.get("session_id") for r in records}
-        for row in self._read_rows(_pending(unlisted) - saving):
+        for row in self._read_rows(pending(unlisted) - saving):
             table.put({**table.by_name.get(f"{row['session_id']}{SUFFIX}", {}), **row})
         for record in records:
             sid = record.get("session_id")
             name = f"{sid}{SUFFIX}"
             if is_safe_id(sid) and (name in listing.names or name in present):
                 table.put(row_from_record(record, base=table.by_name.get(name)))
-        for row in self._orphan_rows(_session_ids(unlisted - table.by_name.keys())):
+        for row in self._orphan_rows(session_ids(unlisted - table.by_name.keys())):
             table.put(row)
         return table
 
@@ -374,7 +320,7 @@ class SessionIndex:
             # it was, no save ran meanwhile; otherwise re-read what changed.
             if self._index_sig() != before:
                 scanned = self._scan_all(scanned)
-            marks = _pending(self._names())
+            marks = pending(self._names())
             for sid in marks:  # a saver killed during the scan: its file may be newer
                 fresh = self._scan_one(sid, None)
                 if fresh is not None:
@@ -393,7 +339,7 @@ class SessionIndex:
 
     def _scan_all(self, previous: dict[str, _Scanned]) -> dict[str, _Scanned]:
         try:
-            sids = _session_ids(self._names())
+            sids = session_ids(self._names())
         except OSError:
             return {}
         result: dict[str, _Scanned] = {}
@@ -458,7 +404,7 @@ class SessionIndex:
                 if backup is not None:
                     discard(backup)
             self._remember_written(patched, index_bytes, index_st)
-            cleared = _pending(listing.unlisted - {path.name}) | {sid}
+            cleared = pending(listing.unlisted - {path.name}) | {sid}
             self.clear_marks(cleared)
             self._listed_after(listing, patched, path.name, cleared)
             return st
@@ -529,111 +475,6 @@ def _hard_link_backup(path: Path) -> Path | None:
     except OSError:
         return None
     return backup
-
-
-def _pending(names: Iterable[str]) -> set[str]:
-    """Sessions whose saver marked them and has not yet brought the index up to date.
-
-    A Python loop: callers pass the names the index does not list (`names - by_name.keys()`,
-    a set difference at C speed), among which the marks are, not all 100,000."""
-    cut = len(SAVING_PREFIX)
-    return {n[cut:] for n in names if n.startswith(SAVING_PREFIX) and is_safe_id(n[cut:])}
-
-
-def _session_ids(names: Iterable[str]) -> set[str]:
-    return {sid for name in names if (sid := session_id_of(name)) is not None}
-
-
-def _parse_index(
-    data: bytes, base: RowTable | None, base_layout: Layout | None,
-    other: tuple[RowTable, Layout] | None,
-) -> tuple[RowTable | None, Layout | None]:
-    """The table of the index bytes `data`, and its layout when its rows are the file's rows
-    one for one: by its changes from the last version read in the same layout, else row by
-    row, else whole. (None, None) when it is no list."""
-    for old, old_layout in ((base, base_layout), other or (None, None)):
-        if old is None or old_layout is None:
-            continue
-        spliced = _splice(old, old_layout, data)
-        if spliced is not None:
-            return spliced
-    parsed = parse_rows(data, sanitize_row)
-    if parsed is not None:
-        items, layout = parsed
-        table, aligned = _clean_rows(items, base, checked=True)
-        return table, layout if aligned else None
-    try:
-        raw = jsonio.loads(data)
-    except (ValueError, RecursionError):
-        return None, None
-    if not isinstance(raw, list):
-        return None, None
-    return _clean_rows(raw, base)[0], None
-
-
-def _splice(base: RowTable, layout: Layout, data: bytes) -> tuple[RowTable, Layout] | None:
-    """The table of `data`, a new version of the index `base` was read from, made by parsing
-    only the rows that differ; None when it takes a full parse (see `api.splice`)."""
-    change = splice(layout, data)
-    if change is None:
-        return None
-    if change.first == change.stop and not change.items:
-        return base, change.layout  # the same bytes again: the same table
-    rows = []
-    for item in change.items:
-        row = sanitize_row(item)
-        if row is None:
-            return None  # the full parse drops it, and knows the rows no longer match the file
-        rows.append(row)
-    table = base.spliced(change.first, change.stop, rows)
-    return None if table is None else (table, change.layout)
-
-
-def _clean_rows(
-    raw: list[object], previous: RowTable | None = None, *, checked: bool = False
-) -> tuple[RowTable, bool]:
-    """Rows from disk made trustworthy: bad rows dropped, one row per id, newest first. The
-    flag says whether the rows are the file's rows, one for one and in the same order.
-    `checked`: `raw` holds rows `sanitize_row` made already (None for a bad one).
-
-    A row identical to the `previous` table's (same JSON, so same types and key order) is
-    that very object: readers tell changed rows by identity, and a file rewritten in another
-    layout (Hermes' indent after ours) then changes only the rows that did change."""
-    rows: list[Row] = []
-    by_name: dict[str, Row] = {}
-    needs_sort = False
-    last = float("inf")
-    before = previous.by_name if previous is not None else {}
-    for item in raw:
-        old = before.get(f"{item.get('session_id')}{SUFFIX}") if type(item) is dict else None
-        # The same JSON as a row already checked: that row, and no need to check it again.
-        if old is not None and _same_json(old, item):
-            row = old
-        else:
-            row = item if checked else sanitize_row(item)  # type: ignore[assignment]
-        if row is None:
-            continue
-        name = row["session_id"] + SUFFIX
-        if name in by_name:
-            continue  # the first is the newest in a sorted index
-        by_name[name] = row
-        stamp = row["updated_at"]
-        if stamp > last:
-            needs_sort = True
-        last = stamp
-        rows.append(row)
-    if needs_sort:
-        rows.sort(key=updated_key)
-    return RowTable(rows, by_name=by_name), len(rows) == len(raw) and not needs_sort
-
-
-def _same_json(a: Row, b: object) -> bool:
-    """Equal as JSON text: unlike `==`, 1 and 1.0 (or True) differ, and so does key order.
-    (orjson directly: this runs for every row of a re-read index.)"""
-    try:
-        return a == b and orjson.dumps(a) == orjson.dumps(b)
-    except TypeError:  # orjson cannot write one of them: say "not the same", and check it
-        return False
 
 
 _registry: dict[tuple[Path, Path], SessionIndex] = {}

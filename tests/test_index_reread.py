@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api import jsonio
-from api.index import SessionIndex, _clean_rows
+from api.index import SessionIndex
+from api.indexfile import clean_rows
 from api.records import row_from_record
 from api.splice import common_prefix, common_suffix, parse_rows, splice
 from api.store import SessionStore
@@ -45,7 +46,7 @@ def _full_read(path: Path) -> list[dict[str, Any]] | None:
         raw = jsonio.loads(path.read_bytes())
     except (ValueError, RecursionError):
         return None
-    return _clean_rows(raw)[0].rows if isinstance(raw, list) else None
+    return clean_rows(raw)[0].rows if isinstance(raw, list) else None
 
 
 # Titles that look like the row starts and separators the splice looks for, and nested values.
@@ -321,7 +322,7 @@ def test_hermes_and_we_taking_turns_never_costs_a_whole_read(
 ) -> None:
     """We write one row a line, Hermes indents. When both write, each new version is compared
     with the last one in its own layout, so no turn parses the whole index again."""
-    import api.index
+    import api.indexfile
 
     for i in range(6):
         store.save(store.new_session(session_id=f"s{i}", title=f"T{i}", updated_at=10.0 + i),
@@ -334,7 +335,7 @@ def test_hermes_and_we_taking_turns_never_costs_a_whole_read(
     def no_whole_read(data: bytes) -> None:
         raise AssertionError("the index was read whole")
 
-    monkeypatch.setattr(api.index, "parse_rows", no_whole_read)
+    monkeypatch.setattr(api.indexfile, "parse_rows", no_whole_read)
     for turn in range(3):
         store.rename("s1", f"Ours {turn}")  # we write our layout
         rows = json.loads(path.read_text())
