@@ -93,13 +93,35 @@ def atomic_write(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> os.sta
     return st
 
 
-def read_regular(path: Path | str) -> tuple[bytes, os.stat_result]:
+def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.stat_result]:
     """A regular file's bytes and stat, refusing anything else without blocking on it.
 
     O_NOFOLLOW: a symlink planted in the store is not read through. O_NONBLOCK: a FIFO planted
     under a session's name opens at once (then is refused) instead of hanging the reader.
-    Raises FileNotFoundError when there is no file and NotRegularFile for anything else.
+    Raises FileNotFoundError when there is no file and NotRegularFile for anything else, or
+    for a file of more than `limit` bytes (never read whole: a gigabyte of garbage where the
+    index belongs must not take gigabytes of memory).
     """
+    data, st, fd = read_regular_open(path, limit)
+    os.close(fd)
+    return data, st
+
+
+def read_regular_open(
+    path: Path | str, limit: int | None = None
+) -> tuple[bytes, os.stat_result, int]:
+    """`read_regular`, leaving the file open: its descriptor is the caller's to close."""
+    fd, st = open_regular(path, limit)
+    try:
+        return read_all(fd, st, limit), st, fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_regular(path: Path | str, limit: int | None = None) -> tuple[int, os.stat_result]:
+    """An open regular file and its stat, checked as `read_regular` checks it, not read yet:
+    the descriptor is the caller's to close."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -112,15 +134,27 @@ def read_regular(path: Path | str) -> tuple[bytes, os.stat_result]:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise NotRegularFile(f"{os.path.basename(path)}: not a regular file")
-        data = os.read(fd, st.st_size + 1)
-        if len(data) != st.st_size:  # a short read, or the file grew: read on until EOF
-            chunks = [data]
-            while chunks[-1]:
-                chunks.append(os.read(fd, 1 << 20))
-            data = b"".join(chunks)
-    finally:
+        if limit is not None and st.st_size > limit:
+            raise NotRegularFile(f"{os.path.basename(path)}: too large ({st.st_size} bytes)")
+    except BaseException:
         os.close(fd)
-    return data, st
+        raise
+    return fd, st
+
+
+def read_all(fd: int, st: os.stat_result, limit: int | None = None) -> bytes:
+    """The bytes of the open file `fd` (of stat `st`) from where it stands to its end."""
+    data = os.read(fd, st.st_size + 1)
+    if len(data) != st.st_size:  # a short read, or the file grew: read on until EOF
+        chunks = [data]
+        size = len(data)
+        while chunks[-1]:
+            if limit is not None and size > limit:
+                raise NotRegularFile(f"{st.st_ino}: too large (it grew)")
+            chunks.append(os.read(fd, 1 << 20))
+            size += len(chunks[-1])
+        data = b"".join(chunks)
+    return data
 
 
 class NotRegularFile(ValueError):

@@ -11,81 +11,48 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
-from api import jsonio
 from api.atomic import (
     PRIVATE_MODE,
     NotRegularFile,
     atomic_write,
     commit,
     discard,
-    is_temp_name,
-    read_regular,
+    open_regular,
+    read_all,
     sweep_stale_temps,
     temp_path,
     write_temp,
 )
+from api.indexfile import clean_rows, parse_index
+from api.listing import (
+    LISTING_MAX_AGE,
+    SAVING_PREFIX,
+    Listing,
+    index_size_limit,
+    pending,
+    session_ids,
+)
 from api.locks import StoreLock
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
-from api.splice import Layout, parse_rows, splice
+from api.scan import SUFFIX, FileSig, file_sig, read_row
+from api.scan import CorruptSession as CorruptSession  # re-exported: api.models, api.search
+from api.scan import read_session_file as read_session_file
+from api.scan import session_id_of as session_id_of
+from api.splice import Layout, parse_rows_stream
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
-SUFFIX = ".json"
-#: "_saving.<sid>" exists while a save of <sid> is between writing its file and the index. One
-#: left behind (the saver was killed) tells the next reader which rows to re-read from disk: the
-#: cheap alternative to comparing every file's mtime with the index's.
-SAVING_PREFIX = "_saving."
 
-FileSig = tuple[int, int, int]
-
-
-def file_sig(st: os.stat_result) -> FileSig:
-    """What tells one version of a file from another without reading it."""
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def session_id_of(name: str) -> str | None:
-    """The session id a directory entry holds, or None for anything that is not a session file."""
-    if not name.endswith(SUFFIX) or name.startswith("_") or is_temp_name(name):
-        return None
-    sid = name[: -len(SUFFIX)]
-    return sid if is_safe_id(sid) else None
-
-
-class CorruptSession(ValueError):
-    """A session file that exists but is not a usable session (not JSON, not an object, ...)."""
-
-
-def read_session_file(path: Path | str) -> tuple[Record, bytes, FileSig]:
-    """Parse one session file; symlinks are refused so the store never reads outside itself.
-
-    Raises FileNotFoundError when it is gone, CorruptSession when it is unusable. Plain `os`
-    calls on a str path: a full rebuild runs this once per file, and pathlib costs a third.
-    """
-    name = os.path.basename(path)
-    try:
-        data, st = read_regular(path)
-    except NotRegularFile as exc:
-        raise CorruptSession(str(exc)) from exc
-    if not data.strip():
-        raise CorruptSession(f"{name}: empty file")
-    try:
-        record = jsonio.loads_exact(data)
-    except (ValueError, RecursionError) as exc:
-        raise CorruptSession(f"{name}: not valid JSON") from exc
-    if not isinstance(record, dict):
-        raise CorruptSession(f"{name}: not a JSON object")
-    return record, data, file_sig(st)
-
-
+#: A first read of an index larger than this is streamed, block by block (`_read_index`).
+STREAM_MIN = 8 << 20
 @dataclass
 class _Scanned:
     sig: FileSig
@@ -113,6 +80,10 @@ class SessionIndex:
         # Rows of files the index does not list (written by a tool that skipped the index),
         # remembered by file version so `rows()` reads each such file once.
         self._orphans: dict[str, _Scanned] = {}
+        # The folder's names as our last save left them (saves only, under `lock`).
+        self._listing: Listing | None = None
+        # Every session file's row, by file version, while the index is unusable (`rows()`).
+        self._files: dict[str, _Scanned] = {}
 
     # ── reading ─────────────────────────────────────────────────────────────
 
@@ -126,51 +97,100 @@ class SessionIndex:
             if self._table is not None and sig == self._table_sig:
                 return self._table
             base, base_layout, other = self._table, self._layout, self._other
+        limit = self.index_size_limit(sig[1])
+        if limit is None:
+            return None  # larger than any index of this folder: corrupt, and not read at all
         try:
-            data, st = read_regular(self.index_path)
+            fd, st = open_regular(self.index_path, limit)
         except (OSError, NotRegularFile):
             return None
         sig = file_sig(st)  # of the file read: it may have been replaced since the stat
-        for old, old_layout in ((base, base_layout), other or (None, None)):
-            if old is None or old_layout is None:
-                continue
-            spliced = _splice(old, old_layout, data)
-            if spliced is not None:
-                self._set_cache(*spliced, sig)
-                return spliced[0]
-        parsed = parse_rows(data)
-        if parsed is not None:
-            items, layout = parsed
-            table, aligned = _clean_rows(items, base)
-            self._set_cache(table, layout if aligned else None, sig)
-            return table
         try:
-            raw = jsonio.loads(data)
-        except (ValueError, RecursionError):
-            return None
-        if not isinstance(raw, list):
-            return None
-        table = _clean_rows(raw, base)[0]
-        self._set_cache(table, None, sig)
+            table, layout = self._read_index(fd, st, limit, base, base_layout, other)
+        except BaseException:
+            os.close(fd)
+            raise
+        if layout is not None and layout.needs_file:
+            layout.keep_file(fd, sig)  # the layout keeps the open file, not the bytes
+        else:
+            os.close(fd)
+        if table is not None:
+            self._set_cache(table, layout, sig)
         return table
+
+    def _read_index(
+        self, fd: int, st: os.stat_result, limit: int, base: RowTable | None,
+        base_layout: Layout | None, other: tuple[RowTable, Layout] | None,
+    ) -> tuple[RowTable | None, Layout | None]:
+        """The table of the open index file. The first read of a big one is streamed (never
+        held whole); a later one is diffed against the last version (`_parse_index`)."""
+        if base is None and other is None and st.st_size > STREAM_MIN:
+            streamed = parse_rows_stream(lambda n: os.read(fd, n), sanitize_row)
+            if streamed is not None:
+                items, rows_layout = streamed
+                rows_table, aligned = clean_rows(items, None, checked=True)
+                return rows_table, rows_layout if aligned else None
+            os.lseek(fd, 0, os.SEEK_SET)
+        table, layout = parse_index(read_all(fd, st, limit), base, base_layout, other)
+        if layout is not None and layout.holds_bytes:
+            layout.drop_bytes()
+        return table, layout
+
+    def index_size_limit(self, size: int) -> int | None:
+        """`listing.index_size_limit` of this folder."""
+        return index_size_limit(self.directory, size)
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
-        file names then finds ghosts and unlisted files at C speed (it runs on every save)."""
+        file names then finds ghosts and unlisted files at C speed."""
         return set(os.listdir(self.directory))
+
+    def _folder_listing(self) -> Listing:
+        """The folder's names for a save (under `lock`, before the save changes anything):
+        the cached listing while the folder's mtime says nothing changed it since our last
+        save, else a fresh listdir (the mtime taken first: a change during the listdir then
+        shows as a newer mtime next time)."""
+        try:
+            mtime: int | None = os.stat(self.directory).st_mtime_ns
+        except OSError:
+            mtime = None
+        cached = self._listing
+        if (cached is not None and mtime is not None and cached.mtime == mtime
+                and time.monotonic() - cached.taken < LISTING_MAX_AGE):
+            return cached
+        self._listing = None
+        taken = time.monotonic()
+        return Listing(self._names(), mtime, taken)
+
+    def _listed_after(self, listing: Listing, table: RowTable, added: str | None,
+                      cleared: Iterable[str]) -> None:
+        """Remember the folder as this save left it: `listing` less the marks it cleared,
+        plus the session file it added, and the folder's mtime now."""
+        gone = {SAVING_PREFIX + sid for sid in cleared} & listing.names
+        names = listing.names
+        if gone or (added is not None and added not in names):
+            names = (names | ({added} if added is not None else set())) - gone
+        unlisted = {n for n in listing.unlisted if n not in table.by_name and n not in gone}
+        try:
+            mtime = os.stat(self.directory).st_mtime_ns
+        except OSError:
+            self._listing = None
+            return
+        self._listing = Listing(names, mtime, listing.taken, table, frozenset(), unlisted)
 
     def rows(self) -> list[Row]:
         """Every session's row, newest first: the index, less ghosts, plus unlisted files.
 
-        Returns a new list (the caller may sort or filter it). A missing or corrupt index is
-        rebuilt, and written back only when the folder can be written. A store folder that is
-        gone raises FileNotFoundError: an empty list would hide that from the user.
+        Returns a new list (the caller may sort or filter it). Reading never writes: with a
+        missing or corrupt index the rows come from the session files, in memory, and the next
+        save writes the index. A store folder that is gone raises FileNotFoundError: an empty
+        list would hide that from the user.
         """
         if not os.path.isdir(self.directory):
             raise FileNotFoundError(errno.ENOENT, "the store folder is gone", str(self.directory))
         table = self._load()
         if table is None:
-            return list(self.rebuild())
+            return self._rows_from_files()
         names = self._names()
         result = list(table.rows)
         ghosts = table.by_name.keys() - names
@@ -178,16 +198,37 @@ class SessionIndex:
             gone = {table.by_name[name]["session_id"] for name in ghosts}
             result = [row for row in result if row["session_id"] not in gone]
         unlisted = names - table.by_name.keys()  # marks and temp files are among these
-        missing = _session_ids(unlisted)
-        pending = _pending(unlisted) - missing
-        if pending:
-            fresh = {row["session_id"]: row for row in self._read_rows(pending)}
+        missing = session_ids(unlisted)
+        marked = pending(unlisted) - missing
+        if marked:
+            fresh = {row["session_id"]: row for row in self._read_rows(marked)}
             result = [{**row, **fresh[row["session_id"]]} if row["session_id"] in fresh else row
                       for row in result]
-        if missing or pending:
+        if missing or marked:
             result.extend(self._orphan_rows(missing))
             result.sort(key=updated_key)
         return result
+
+    def _rows_from_files(self) -> list[Row]:
+        """Every session's row read from its file (a file unchanged since the last call is not
+        read again), newest first, without writing anything."""
+        with self._cache_lock:
+            previous = self._files
+        scanned = self._scan_all(previous)
+        with self._cache_lock:
+            self._files = scanned
+        return sorted((s.row for s in scanned.values() if s.row is not None), key=updated_key)
+
+    def _table_from_files(self, records: Iterable[Record] = ()) -> RowTable:
+        """The index the session files make (under `lock`: no save runs meanwhile), with
+        `records` laid over their rows; what a save writes when the index is unusable."""
+        scanned = self._scan_all({})
+        by_id = {sid: s.row for sid, s in scanned.items() if s.row is not None}
+        for record in records:
+            rid = record.get("session_id")
+            if isinstance(rid, str) and rid in by_id:
+                by_id[rid] = row_from_record(record, base=by_id[rid])
+        return RowTable(sorted(by_id.values(), key=updated_key))
 
     def _read_rows(self, sids: Iterable[str]) -> list[Row]:
         """Fresh rows of these sessions, read from their files (unreadable ones left out)."""
@@ -212,22 +253,14 @@ class SessionIndex:
 
     def _scan_one(self, sid: str, previous: _Scanned | None) -> _Scanned | None:
         path = os.path.join(self.directory, sid + SUFFIX)
-        try:
-            sig = file_sig(os.lstat(path))
-        except OSError:
-            return None
-        if previous is not None and previous.sig == sig:
-            return previous
-        try:
-            record, _, sig = read_session_file(path)
-        except FileNotFoundError:
-            return None
-        except (OSError, CorruptSession):
-            return _Scanned(sig, None)
-        if record.get("session_id") != sid:
-            # A file whose id disagrees with its name cannot be loaded or saved as either.
-            return _Scanned(sig, None)
-        return _Scanned(sig, row_from_record(record))
+        if previous is not None:
+            try:
+                if file_sig(os.lstat(path)) == previous.sig:
+                    return previous
+            except OSError:
+                return None
+        read = read_row(path, sid)
+        return None if read is None else _Scanned(*read)
 
     # ── writing ─────────────────────────────────────────────────────────────
 
@@ -238,28 +271,38 @@ class SessionIndex:
         unusable index falls back to a full rebuild, whose slow scan runs outside the lock.
         """
         with self.lock.hold():
+            listing = self._folder_listing()
             table = self._load()
             if table is not None:
-                names = self._names()
-                self._write(self._patched(table, records, names))
-                self.clear_marks(_pending(names - table.by_name.keys()))
+                listing = listing.against(table)
+                patched = self._patched(listing, records)
+                self._write(patched)
+                cleared = pending(listing.unlisted)
+                self.clear_marks(cleared)
+                self._listed_after(listing, patched, None, cleared)
                 return
         self.rebuild(records)
 
-    def _patched(self, cached: RowTable, records: list[Record], names: set[str]) -> RowTable:
-        """A copy of the table with these records patched in; each moves with a binary search,
-        so a save at 100,000 sessions costs little more than writing the file. Rows left stale
-        by a saver that was killed (its mark is still there) are re-read first."""
+    def _patched(self, listing: Listing, records: list[Record],
+                 present: Set[str] = frozenset()) -> RowTable:
+        """A copy of `listing.table` with these records patched in; each moves with a binary
+        search, so a save at 100,000 sessions costs little more than writing the file. Rows
+        left stale by a saver that was killed (its mark is still there) are re-read first.
+        `present`: files that exist though the listing was taken before they were written."""
+        assert listing.table is not None
+        cached = listing.table
         table = cached.copy()
-        table.drop(table.by_name.keys() - names)
+        table.drop(listing.ghosts - present)
+        unlisted = listing.unlisted - present
         saving = {r.get("session_id") for r in records}
-        for row in self._read_rows(_pending(names - cached.by_name.keys()) - saving):
+        for row in self._read_rows(pending(unlisted) - saving):
             table.put({**table.by_name.get(f"{row['session_id']}{SUFFIX}", {}), **row})
         for record in records:
             sid = record.get("session_id")
-            if is_safe_id(sid) and f"{sid}{SUFFIX}" in names:
-                table.put(row_from_record(record, base=table.by_name.get(f"{sid}{SUFFIX}")))
-        for row in self._orphan_rows(_session_ids(names - table.by_name.keys())):
+            name = f"{sid}{SUFFIX}"
+            if is_safe_id(sid) and (name in listing.names or name in present):
+                table.put(row_from_record(record, base=table.by_name.get(name)))
+        for row in self._orphan_rows(session_ids(unlisted - table.by_name.keys())):
             table.put(row)
         return table
 
@@ -277,7 +320,7 @@ class SessionIndex:
             # it was, no save ran meanwhile; otherwise re-read what changed.
             if self._index_sig() != before:
                 scanned = self._scan_all(scanned)
-            marks = _pending(self._names())
+            marks = pending(self._names())
             for sid in marks:  # a saver killed during the scan: its file may be newer
                 fresh = self._scan_one(sid, None)
                 if fresh is not None:
@@ -288,6 +331,7 @@ class SessionIndex:
                 if isinstance(rid, str) and rid in by_id:
                     by_id[rid] = row_from_record(record, base=by_id[rid])
             table = RowTable(sorted(by_id.values(), key=updated_key))
+            self._listing = None
             with contextlib.suppress(OSError):  # a read-only store still lists
                 self._write(table)
                 self.clear_marks(marks)
@@ -295,7 +339,7 @@ class SessionIndex:
 
     def _scan_all(self, previous: dict[str, _Scanned]) -> dict[str, _Scanned]:
         try:
-            sids = _session_ids(self._names())
+            sids = session_ids(self._names())
         except OSError:
             return {}
         result: dict[str, _Scanned] = {}
@@ -314,6 +358,8 @@ class SessionIndex:
         """
         sid = record["session_id"]
         with self.lock.hold():
+            self._check_index_replaceable()
+            listing = self._folder_listing()
             self.mark_saving(sid)
             try:
                 tmp, st = write_temp(path, data)
@@ -321,12 +367,13 @@ class SessionIndex:
                 self.clear_marks([sid])
                 raise
             try:
-                table = self._load()
-                if table is not None:
-                    names = self._names() | {path.name}
-                    patched = self._patched(table, [record], names)
-                    index_bytes = patched.to_json()
-                    index_tmp, index_st = write_temp(self.index_path, index_bytes)
+                # No usable index: the one the files make, written like any other (both files
+                # fsynced before either is renamed), so that this save repairs it.
+                table = self._load() or self._table_from_files()
+                listing = listing.against(table)
+                patched = self._patched(listing, [record], {path.name})
+                index_bytes = patched.to_json()
+                index_tmp, index_st = write_temp(self.index_path, index_bytes)
             except BaseException:
                 discard(tmp)
                 self.clear_marks([sid])
@@ -337,13 +384,9 @@ class SessionIndex:
                 try:
                     commit(tmp, path)
                 except BaseException:
-                    if table is not None:
-                        discard(index_tmp)
+                    discard(index_tmp)
                     self.clear_marks([sid])
                     raise
-                if table is None:  # no usable index: rebuild it, now that the file is in place
-                    self.rebuild([record])
-                    return st
                 try:
                     commit(index_tmp, self.index_path)
                 except BaseException:
@@ -361,8 +404,21 @@ class SessionIndex:
                 if backup is not None:
                     discard(backup)
             self._remember_written(patched, index_bytes, index_st)
-            self.clear_marks(_pending(names - patched.by_name.keys()))
+            cleared = pending(listing.unlisted - {path.name}) | {sid}
+            self.clear_marks(cleared)
+            self._listed_after(listing, patched, path.name, cleared)
             return st
+
+    def _check_index_replaceable(self) -> None:
+        """A directory where the index belongs cannot be renamed over: say so before the save
+        changes anything (a FIFO, device or symlink there is replaced, never written into)."""
+        try:
+            st = os.lstat(self.index_path)
+        except FileNotFoundError:
+            return
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "the index is a directory, not a file",
+                                    str(self.index_path))
 
     def mark_saving(self, sid: str) -> None:
         """Note, before a session file is replaced, that its row is about to go stale."""
@@ -390,7 +446,7 @@ class SessionIndex:
         """Cache the table just written, unless some row of it reads back changed: then the
         next read parses the file, so that the cache is always what the file says."""
         if table.exact:
-            self._set_cache(table, table.layout(data), file_sig(st))
+            self._set_cache(table, table.layout(), file_sig(st))
         else:
             with self._cache_lock:
                 self._table = self._layout = self._table_sig = None
@@ -407,6 +463,7 @@ class SessionIndex:
                 self._other = None  # a newer version of its layout is the cached one now
             self._table, self._layout, self._table_sig = table, layout, sig
             self._orphans = {}
+            self._files = {}
 
 
 def _hard_link_backup(path: Path) -> Path | None:
@@ -418,80 +475,6 @@ def _hard_link_backup(path: Path) -> Path | None:
     except OSError:
         return None
     return backup
-
-
-def _pending(names: Iterable[str]) -> set[str]:
-    """Sessions whose saver marked them and has not yet brought the index up to date.
-
-    A Python loop: callers pass the names the index does not list (`names - by_name.keys()`,
-    a set difference at C speed), among which the marks are, not all 100,000."""
-    cut = len(SAVING_PREFIX)
-    return {n[cut:] for n in names if n.startswith(SAVING_PREFIX) and is_safe_id(n[cut:])}
-
-
-def _session_ids(names: Iterable[str]) -> set[str]:
-    return {sid for name in names if (sid := session_id_of(name)) is not None}
-
-
-def _splice(base: RowTable, layout: Layout, data: bytes) -> tuple[RowTable, Layout] | None:
-    """The table of `data`, a new version of the index `base` was read from, made by parsing
-    only the rows that differ; None when it takes a full parse (see `api.splice`)."""
-    change = splice(layout, data)
-    if change is None:
-        return None
-    if change.first == change.stop and not change.items:
-        return base, change.layout  # the same bytes again: the same table
-    rows = []
-    for item in change.items:
-        row = sanitize_row(item)
-        if row is None:
-            return None  # the full parse drops it, and knows the rows no longer match the file
-        rows.append(row)
-    table = base.spliced(change.first, change.stop, rows)
-    return None if table is None else (table, change.layout)
-
-
-def _clean_rows(
-    raw: list[object], previous: RowTable | None = None
-) -> tuple[RowTable, bool]:
-    """Rows from disk made trustworthy: bad rows dropped, one row per id, newest first. The
-    flag says whether the rows are the file's rows, one for one and in the same order.
-
-    A row identical to the `previous` table's (same JSON, so same types and key order) is
-    that very object: readers tell changed rows by identity, and a file rewritten in another
-    layout (Hermes' indent after ours) then changes only the rows that did change."""
-    rows: list[Row] = []
-    by_name: dict[str, Row] = {}
-    needs_sort = False
-    last = float("inf")
-    before = previous.by_name if previous is not None else {}
-    for item in raw:
-        old = before.get(f"{item.get('session_id')}{SUFFIX}") if type(item) is dict else None
-        # The same JSON as a row already checked: that row, and no need to check it again.
-        row = old if old is not None and _same_json(old, item) else sanitize_row(item)
-        if row is None:
-            continue
-        name = row["session_id"] + SUFFIX
-        if name in by_name:
-            continue  # the first is the newest in a sorted index
-        by_name[name] = row
-        stamp = row["updated_at"]
-        if stamp > last:
-            needs_sort = True
-        last = stamp
-        rows.append(row)
-    if needs_sort:
-        rows.sort(key=updated_key)
-    return RowTable(rows, by_name=by_name), len(rows) == len(raw) and not needs_sort
-
-
-def _same_json(a: Row, b: object) -> bool:
-    """Equal as JSON text: unlike `==`, 1 and 1.0 (or True) differ, and so does key order.
-    (orjson directly: this runs for every row of a re-read index.)"""
-    try:
-        return a == b and orjson.dumps(a) == orjson.dumps(b)
-    except TypeError:  # orjson cannot write one of them: say "not the same", and check it
-        return False
 
 
 _registry: dict[tuple[Path, Path], SessionIndex] = {}

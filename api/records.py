@@ -7,6 +7,7 @@ record, and the coercion that makes rows written by any tool safe to sort and di
 from __future__ import annotations
 
 import re
+from sys import intern
 from typing import Any, TypeGuard
 
 Record = dict[str, Any]
@@ -190,6 +191,7 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
         "project_id": _optional_text(record.get("project_id")),
         "profile": _optional_text(record.get("profile")),
     }
+    row = share_values(row)
     if base:
         merged = dict(base)
         for key in base.keys() - row.keys() - BULKY_KEYS:
@@ -206,11 +208,29 @@ def _optional_text(value: object) -> str | None:
     return str(value)
 
 
+#: Row values that repeat from session to session (a few models, workspaces, profiles): each is
+#: kept once (`share_values`), not once a row: 25 MB at 100,000 rows.
+SHARED_KEYS = frozenset({"workspace", "model", "model_provider", "profile", "project_id"})
+
+
+def share_values(row: Row) -> Row:
+    """A copy of `row` as small as a dict of its keys gets (orjson's dicts have room for more:
+    170 bytes a row), its repeated text the one string all rows share (`sys.intern`: freed when
+    no row holds it any more), and its last-message time the very float of `updated_at` when
+    equal. 100,000 rows are held by the app for as long as it runs."""
+    shared = {key: intern(value) if key in SHARED_KEYS and type(value) is str else value
+              for key, value in row.items()}
+    last = shared.get("last_message_at")
+    if type(last) is float and last == shared.get("updated_at"):
+        shared["last_message_at"] = shared["updated_at"]
+    return shared
+
+
 def sanitize_row(row: object) -> Row | None:
     """Make a row from another tool safe to sort and show, or `None` if it cannot be trusted.
 
-    A well-formed row comes back as the same object with every key it had; only a row with a
-    wrong-typed field is copied and fixed. The first test is one expression because it runs
+    A well-formed row comes back with every key it had, only compacted (`share_values`); a row
+    with a wrong-typed field is fixed too. The first test is one expression because it runs
     for every row of a 100,000-row index while the user waits for the first frame.
     """
     if type(row) is not dict:
@@ -237,8 +257,8 @@ def sanitize_row(row: object) -> Row | None:
         and ((provider := get("model_provider")) is None or type(provider) is str)
         and ((profile := get("profile")) is None or type(profile) is str)
     ):
-        return row
-    return _fixed_row(row)
+        return share_values(row)
+    return share_values(_fixed_row(row))
 
 
 def _fixed_row(row: Row) -> Row:

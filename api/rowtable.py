@@ -129,7 +129,7 @@ class RowTable:
         one (an integer past 64 bits): orjson reads the standard library's text back changed."""
         return not self._inexact
 
-    def layout(self, data: bytes) -> Layout | None:
-        """Where each row starts in `data` (`to_json()`'s bytes), for reading the next version
-        by its changes."""
-        return written_layout(data, self.blobs)
+    def layout(self) -> Layout | None:
+        """Where each row starts in `to_json()`'s bytes, for reading the next version by its
+        changes."""
+        return written_layout(self.blobs)

@@ -55,7 +55,7 @@ class SessionStore:
         """The pinned and the `newest` newest rows, read in a fraction of `list_rows()`'s time
         at 100,000 sessions: enough for a first frame. Unchecked against the folder, so always
         follow it with `list_rows()`. None when the index is missing or unreadable."""
-        return preview_rows(self.index_path, newest)
+        return preview_rows(self.index_path, newest, self._index.index_size_limit)
 
     def rebuild(self) -> list[Row]:
         """Rebuild `_index.json` from the session files."""

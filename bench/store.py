@@ -1,12 +1,18 @@
 """Store speed, printed as figures and ratios taken in one run (asserts nothing).
 
-For each size N it builds a synthetic store of N sessions, then measures:
+For each size N it builds a synthetic store of N small sessions (six messages), then measures:
   - a full rebuild of `_index.json` from the session files;
   - `all_sessions()` (warm: index cached; cold: a fresh process-view of the same file);
-  - `Session.save()` p50/p99, next to the floor of the format: the same index rows serialised
-    with orjson, written, fsynced and renamed, which any correct save must at least pay.
+  - `Session.save()` p50/p99, next to the floors of the format: one file (the same index rows
+    serialised with orjson, written, fsynced and renamed) and two files (that, plus the session
+    file, both fsynced before either is renamed), which is what a durable save must pay. The
+    floor's files go to a folder of their own on the same disk, so they do not touch the store.
+Then a store of 10,000 sessions of 40 messages (~28 KB each, as real sessions are): our full
+rebuild against Hermes WebUI's own (`api.models._write_session_index(None)` from
+../shared/hermes-webui, run in a child process; needs pyyaml), same files, same run.
 
-Run: python bench/store.py [N ...]   (default: 10000 100000)
+Run: python bench/store.py [N ...]   (default: 10000 100000; `--no-hermes` skips the 40-message
+store)
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,31 +30,34 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api import models
-from api.atomic import atomic_write
+from api import jsonio, models
+from api.atomic import atomic_write, commit, write_temp
 from api.index import SessionIndex
 from api.models import Session
 
+ROOT = Path(__file__).resolve().parent.parent
+HERMES = ROOT.parent / "shared" / "hermes-webui"
 WORDS = [
     "fix", "auth", "flow", "refactor", "index", "cache", "deploy", "plan", "roadmap", "review",
     "test", "bug", "parser",
 ]
 
 
-def make_store(folder: Path, n: int, seed: int = 1) -> None:
-    """N session files of a realistic shape (metadata, then six messages)."""
+def make_store(folder: Path, n: int, seed: int = 1, messages: int = 6, words: int = 40) -> None:
+    """N session files of a realistic shape (metadata, then the messages), as Hermes writes
+    them (2-space indent, `message_count` before `messages`)."""
     rng = random.Random(seed)
     base = time.time() - 365 * 86400
     for i in range(n):
         sid = f"{i:012x}"
         updated = base + rng.random() * 365 * 86400
-        messages = [
-            {"role": ("user", "assistant")[k % 2], "content": " ".join(rng.choices(WORDS, k=40)),
-             "timestamp": updated - 60 * (6 - k)}
-            for k in range(6)
+        chat = [
+            {"role": ("user", "assistant")[k % 2], "content": " ".join(rng.choices(WORDS, k=words)),
+             "timestamp": updated - 60 * (messages - k)}
+            for k in range(messages)
         ]
         record = Session(
-            session_id=sid, title=" ".join(rng.choices(WORDS, k=5)), messages=messages,
+            session_id=sid, title=" ".join(rng.choices(WORDS, k=5)), messages=chat,
             workspace=f"/home/dev/{rng.choice(WORDS)}", model="anthropic/claude-sonnet-4.5",
             created_at=updated - 3600, updated_at=updated,
         ).__dict__
@@ -67,9 +77,22 @@ def ms(x: float) -> str:
     return f"{x * 1000:8.1f} ms"
 
 
+def two_file_floor(floor_dir: Path, session: bytes, rows: list[object]) -> None:
+    """What a durable save of this format costs at least: the session file and the whole
+    index, each written and fsynced, and only then both renamed into place."""
+    index = orjson.dumps(rows)
+    tmp_s, _ = write_temp(floor_dir / "s.json", session)
+    tmp_i, _ = write_temp(floor_dir / "_index.json", index)
+    commit(tmp_s, floor_dir / "s.json")
+    commit(tmp_i, floor_dir / "_index.json")
+
+
 def bench(n: int, saves: int) -> None:
     with tempfile.TemporaryDirectory(prefix="sb-bench-") as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) / "sessions"
+        floor_dir = Path(tmp) / "floor"
+        folder.mkdir()
+        floor_dir.mkdir()
         t0 = time.perf_counter()
         make_store(folder, n)
         print(f"\n== N = {n:,} sessions (built in {time.perf_counter() - t0:.1f} s)")
@@ -85,28 +108,32 @@ def bench(n: int, saves: int) -> None:
         print(f"all_sessions() cold    {ms(statistics.median(cold))}  (parse of _index.json)")
 
         rows = models.all_sessions()
-        payload_target = folder / "_floor.json"
         sids = [r["session_id"] for r in rows]
         rng = random.Random(2)
         sessions = [Session.load(sid) for sid in rng.sample(sids, min(saves, len(sids)))]
 
         save_t: list[float] = []
-        floor_t: list[float] = []
-        # Interleave save and floor so that machine noise hits both alike.
+        one_t: list[float] = []
+        two_t: list[float] = []
+        # Interleave save and floors so that machine noise hits all alike.
         for i, session in enumerate(sessions):
             session.title = f"renamed {i}"
             t0 = time.perf_counter()
             session.save()
             save_t.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            atomic_write(payload_target, orjson.dumps(rows))
-            floor_t.append(time.perf_counter() - t0)
-        os.unlink(payload_target)
-        s50, f50 = statistics.median(save_t), statistics.median(floor_t)
+            atomic_write(floor_dir / "_index.json", orjson.dumps(rows))
+            one_t.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            two_file_floor(floor_dir, jsonio.dumps_session(session.__dict__), rows)
+            two_t.append(time.perf_counter() - t0)
+        s50, f50, t50 = (statistics.median(x) for x in (save_t, one_t, two_t))
         s99 = sorted(save_t)[int(len(save_t) * 0.99) - 1]
-        print(f"floor (dumps+write+fsync+rename of the index)  p50 {ms(f50)}")
+        print(f"floor, one file (the index: dumps+write+fsync+rename)     p50 {ms(f50)}")
+        print(f"floor, two files (session + index, both fsynced, renamed) p50 {ms(t50)}")
         print(f"Session.save()                                  p50 {ms(s50)}  p99 {ms(s99)}")
-        print(f"save / floor (p50)     {s50 / f50:8.2f}x   (reach: <= 1.5x)")
+        print(f"save / two-file floor (p50) {s50 / t50:6.2f}x   (reach: <= 1.2x)")
+        print(f"save / one-file floor (p50) {s50 / f50:6.2f}x")
         print(f"index size             {os.path.getsize(folder / '_index.json') / 1e6:8.1f} MB")
         reread(folder, sessions)
 
@@ -142,10 +169,61 @@ def reread(folder: Path, sessions: list[Session]) -> None:
               f"{ms(p50)}: {f50 / p50:5.2f}x")
 
 
+HERMES_REBUILD = """
+import os, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import api.models as hm
+folder = Path(sys.argv[2])
+best = float("inf")
+for _ in range(3):
+    t0 = time.perf_counter()
+    hm._write_session_index(updates=None, session_dir=folder,
+                            session_index_file=folder / "_index.json")
+    best = min(best, time.perf_counter() - t0)
+print(best)
+"""
+
+
+def hermes_rebuild(folder: Path, state: Path) -> float | None:
+    """Hermes WebUI's own full rebuild of the same folder, best of 3, in a child process (its
+    package is also named `api`); its state folder is a scratch one."""
+    env = {**os.environ, "HERMES_WEBUI_STATE_DIR": str(state), "HERMES_HOME": str(state)}
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", HERMES_REBUILD, str(HERMES), str(folder)],
+            capture_output=True, text=True, env=env, timeout=600, check=True,
+        ).stdout
+        return float(out.split()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError, OSError) as exc:
+        print(f"Hermes WebUI's rebuild could not run: {exc}")
+        return None
+
+
+def bench_real_sized(n: int = 10_000) -> None:
+    with tempfile.TemporaryDirectory(prefix="sb-bench-") as tmp:
+        folder = Path(tmp) / "sessions"
+        folder.mkdir()
+        t0 = time.perf_counter()
+        make_store(folder, n, messages=40, words=100)
+        size = sum(e.stat().st_size for e in os.scandir(folder)) / n / 1000
+        print(f"\n== N = {n:,} sessions of 40 messages (~{size:.0f} KB each; built in "
+              f"{time.perf_counter() - t0:.1f} s)")
+        ours = min(timed(lambda: SessionIndex(folder, folder / "_index.json").rebuild(), 3))
+        theirs = hermes_rebuild(folder, Path(tmp) / "hermes-state")
+        print(f"full rebuild, ours     {ms(ours)}  (best of 3)")
+        if theirs is not None:
+            print(f"full rebuild, Hermes   {ms(theirs)}  (best of 3, its own code)")
+            print(f"Hermes / ours          {theirs / ours:8.1f}x   (reach: >= 10x)")
+
+
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    sizes = [int(a) for a in args] or [10_000, 100_000]
     for n in sizes:
         bench(n, saves=60 if n <= 20_000 else 30)
+    if "--no-hermes" not in sys.argv:
+        bench_real_sized()
 
 
 if __name__ == "__main__":

@@ -303,17 +303,22 @@ def test_session_deleted_between_load_and_save(hermes: SessionStore) -> None:
     assert not index_problems(store.directory)
 
 
-def test_index_replaced_by_a_directory_does_not_stop_saves(hermes: SessionStore) -> None:
+def test_index_replaced_by_a_directory_fails_the_save_and_changes_nothing(
+    hermes: SessionStore,
+) -> None:
+    """Issue 12: a save that cannot write the index fails loudly and leaves the store as it
+    was (it used to save the session, leave its `_saving.` mark and report nothing)."""
     store = hermes
     store.index_path.unlink()
     store.index_path.mkdir()
+    before = snapshot(store.directory)
     session = store.load(TARGET)
     session.title = "index is a directory"
-    store.save(session)  # the session is saved; the index cannot be written and is rebuilt
-    assert store.load(TARGET).title == "index is a directory"
+    with pytest.raises(OSError):
+        store.save(session)
+    assert_untouched(store, before, "a save with a directory for an index")
     assert not listing_problems(store.directory, store.list_rows())
     assert store.index_path.is_dir()
-    assert temp_names(store.directory) == []
 
 
 # ── the same faults for real ────────────────────────────────────────────────

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api import jsonio
-from api.index import SessionIndex, _clean_rows
+from api.index import SessionIndex
+from api.indexfile import clean_rows
 from api.records import row_from_record
 from api.splice import common_prefix, common_suffix, parse_rows, splice
 from api.store import SessionStore
@@ -44,7 +46,7 @@ def _full_read(path: Path) -> list[dict[str, Any]] | None:
         raw = jsonio.loads(path.read_bytes())
     except (ValueError, RecursionError):
         return None
-    return _clean_rows(raw)[0].rows if isinstance(raw, list) else None
+    return clean_rows(raw)[0].rows if isinstance(raw, list) else None
 
 
 # Titles that look like the row starts and separators the splice looks for, and nested values.
@@ -174,9 +176,12 @@ def test_a_rewrite_that_breaks_the_file_is_never_spliced(store: SessionStore) ->
     tmp = path.with_name("x.tmp")
     tmp.write_text(broken)
     os.replace(tmp, path)
-    again = store.list_rows()  # rebuilt from the session files, not half-read
+    again = store.list_rows()  # read from the session files, not half-read
     assert sorted(r["title"] for r in again) == sorted(r["title"] for r in first)
-    assert json.loads(path.read_text())  # and the index on disk is whole again
+    assert path.read_text() == broken  # reading never writes
+    store.rename("s0", "T0 again")  # the next save writes a whole index
+    assert sorted(r["title"] for r in json.loads(path.read_text())) == [
+        "T0 again", "T1", "T2", "T3", "T4"]
 
 
 def test_rows_are_found_only_where_each_piece_is_one_row() -> None:
@@ -317,7 +322,7 @@ def test_hermes_and_we_taking_turns_never_costs_a_whole_read(
 ) -> None:
     """We write one row a line, Hermes indents. When both write, each new version is compared
     with the last one in its own layout, so no turn parses the whole index again."""
-    import api.index
+    import api.indexfile
 
     for i in range(6):
         store.save(store.new_session(session_id=f"s{i}", title=f"T{i}", updated_at=10.0 + i),
@@ -330,7 +335,7 @@ def test_hermes_and_we_taking_turns_never_costs_a_whole_read(
     def no_whole_read(data: bytes) -> None:
         raise AssertionError("the index was read whole")
 
-    monkeypatch.setattr(api.index, "parse_rows", no_whole_read)
+    monkeypatch.setattr(api.indexfile, "parse_rows", no_whole_read)
     for turn in range(3):
         store.rename("s1", f"Ours {turn}")  # we write our layout
         rows = json.loads(path.read_text())
@@ -340,3 +345,32 @@ def test_hermes_and_we_taking_turns_never_costs_a_whole_read(
         assert (listed["s1"], listed["s0"]) == (f"Ours {turn}", f"Hermes {turn}")
     monkeypatch.undo()
     assert [repr(r) for r in store.list_rows()] == [repr(r) for r in _full_read(path) or []]
+
+
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(titles=st.lists(TITLES, min_size=1, max_size=12), extra=EXTRA,
+       layout=st.sampled_from(["hermes", "ours", "line"]), block=st.sampled_from([5, 64, 700]),
+       edit=st.integers(0, 11))
+def test_a_first_read_streamed_in_blocks_gives_the_whole_read_and_diffs_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, titles: list[str], extra: dict[str, Any],
+    layout: str, block: int, edit: int,
+) -> None:
+    """A big index is first read block by block (never held whole), rows cut anywhere by the
+    blocks; the layout then keeps the open file, from which the next version is diffed."""
+    import api.index
+    import api.splice
+
+    monkeypatch.setattr(api.index, "STREAM_MIN", 0)
+    monkeypatch.setattr(api.splice, "STREAM_BLOCK", block)
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = folder / "_index.json"
+    rows = [_row(f"s{i}", 100.0 - i, title, **extra) for i, title in enumerate(titles)]
+    for row in rows:
+        (folder / f"{row['session_id']}.json").write_text("{}")
+    _write(path, rows, layout)
+    index = SessionIndex(folder, path)
+    assert index.rows() == _full_read(path)
+    rows[edit % len(rows)] = {**rows[edit % len(rows)], "title": "edited elsewhere"}
+    _write(path, rows, layout)
+    assert index.rows() == _full_read(path)

@@ -87,13 +87,13 @@ def test_sessions_without_a_row_are_found_without_reading_every_file(
     import api.index
 
     read: list[str] = []
-    real = api.index.read_session_file
+    real = api.index.read_row
 
-    def counting(path: Path | str) -> object:
+    def counting(path: str, sid: str) -> object:
         read.append(os.path.basename(path))
-        return real(path)
+        return real(path, sid)
 
-    monkeypatch.setattr(api.index, "read_session_file", counting)
+    monkeypatch.setattr(api.index, "read_row", counting)
     rows = models.all_sessions()
     assert [r["session_id"] for r in rows] == ["hermes_new", "s4", "s3", "s2", "s1", "s0"]
     assert read == ["hermes_new.json"]
@@ -260,3 +260,23 @@ def test_preview_of_an_unusable_index_is_none_or_partial(store_dir: Path, conten
     (store_dir / "_index.json").write_bytes(content.encode("utf-8", "surrogateescape"))
     preview = SessionStore(store_dir).preview_rows()
     assert preview is None or preview == []
+
+
+def test_preview_reads_the_index_in_blocks_and_finds_pinned_rows_across_them(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview never holds the whole index (bounded memory); a pinned row cut by the end of
+    a block is found in the next one."""
+    import api.preview
+
+    monkeypatch.setattr(api.preview, "BLOCK", 2048)
+    monkeypatch.setattr(api.preview, "OVERLAP", 700)
+    rows = [{"session_id": f"s{i:03}", "title": f"T {i} é", "workspace": "", "model": "",
+             "message_count": 0, "created_at": 1.0, "updated_at": float(1000 - i),
+             "last_message_at": 1.0, "pinned": i % 37 == 5, "archived": False}
+            for i in range(300)]
+    (store_dir / "_index.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+    preview = SessionStore(store_dir).preview_rows(newest=3)
+    assert preview is not None
+    pinned = [r["session_id"] for r in rows if r["pinned"]]
+    assert [r["session_id"] for r in preview] == ["s000", "s001", "s002", *pinned]

@@ -1,0 +1,95 @@
+"""What a store folder holds, as the index sees it: the listing a save reuses, save marks, and
+how large an index the folder's session files could have produced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Set
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.records import is_safe_id
+from api.rowtable import RowTable
+from api.scan import SUFFIX, session_id_of
+
+#: "_saving.<sid>" exists while a save of <sid> is between writing its file and the index. One
+#: left behind (the saver was killed) tells the next reader which rows to re-read from disk: the
+#: cheap alternative to comparing every file's mtime with the index's.
+SAVING_PREFIX = "_saving."
+
+#: A save reuses its last listing of the folder while the folder's mtime is the one its own
+#: last change left (nothing else created, renamed or deleted a file since), for at most this
+#: long: on a kernel with coarse timestamps another program's change in the same tick as ours
+#: leaves the mtime as it was, and this bounds how long such a change goes unseen by saves.
+#: (Readers always list the folder afresh: what a user sees never waits on it.)
+LISTING_MAX_AGE = 1.0
+
+#: An index up to this size is read whatever the folder holds (bounded memory either way).
+FREE_INDEX_SIZE = 32 << 20
+#: A bigger one is read when the folder's session files could have produced it: each row at
+#: most this much, or, weighed exactly, twice its file (a row is part of the file's metadata,
+#: indented one level deeper) and this much for the keys Hermes derives.
+ROW_BUDGET = 64 << 10
+ROW_EXTRA = 4 << 10
+
+
+
+@dataclass
+class Listing:
+    """The folder's names as a save last knew them, and what they say about one table.
+
+    Listing 100,000 names costs a save 30 ms; the names only change when a file is created,
+    renamed or deleted, which moves the folder's mtime. So the listing is kept with the mtime
+    the folder had once our own save finished, and reused while the folder still has it. Sets
+    here are never changed in place (a save works out new ones)."""
+
+    names: Set[str]
+    mtime: int | None  # the folder's st_mtime_ns when `names` was true; None: not yet known
+    taken: float  # time.monotonic() of the listdir the names come from
+    table: RowTable | None = None  # the table `ghosts` and `unlisted` were worked out against
+    ghosts: Set[str] = field(default_factory=frozenset)  # its rows whose file is gone
+    unlisted: Set[str] = field(default_factory=frozenset)  # names it has no row for
+
+    def against(self, table: RowTable) -> Listing:
+        """This listing with the ghosts and unlisted names of `table` (two set differences,
+        at C speed, unless they are known already)."""
+        if self.table is table:
+            return self
+        keys = table.by_name.keys()
+        return Listing(self.names, self.mtime, self.taken, table, keys - self.names,
+                        self.names - keys)
+
+
+def index_size_limit(directory: Path, size: int) -> int | None:
+    """The most an index of this folder may be read as, when `size` is within it; None
+    when an index of `size` bytes is more than the session files could have produced
+    (garbage, judged without reading it)."""
+    if size <= FREE_INDEX_SIZE:
+        return FREE_INDEX_SIZE
+    try:
+        sids = session_ids(os.listdir(directory))
+    except OSError:
+        return None
+    limit = FREE_INDEX_SIZE + len(sids) * ROW_BUDGET
+    if size > limit:
+        total = 0
+        for sid in sids:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(directory, sid + SUFFIX)).st_size
+        limit = FREE_INDEX_SIZE + 2 * total + len(sids) * ROW_EXTRA
+    return limit if size <= limit else None
+
+
+def pending(names: Iterable[str]) -> set[str]:
+    """Sessions whose saver marked them and has not yet brought the index up to date.
+
+    A Python loop: callers pass the names the index does not list (`names - by_name.keys()`,
+    a set difference at C speed), among which the marks are, not all 100,000."""
+    cut = len(SAVING_PREFIX)
+    return {n[cut:] for n in names if n.startswith(SAVING_PREFIX) and is_safe_id(n[cut:])}
+
+
+def session_ids(names: Iterable[str]) -> set[str]:
+    return {sid for name in names if (sid := session_id_of(name)) is not None}

@@ -1,0 +1,147 @@
+"""Session files read for their index row, as fast as an exact row allows.
+
+A full rebuild reads every session file. The row needs the metadata, the number of messages and
+the time of the last one; it must be exactly the row a parse of the whole file gives (the index
+is checked against the files, and a listing shows what `Session.load` would). That rules out
+trusting the head alone: `message_count` may be missing or wrong, keys may follow `"messages"`,
+and a head and tail that look right say nothing of the middle. Finding the messages' bounds
+and count in the bytes takes a pass over them, and with Python's byte searches such a pass
+costs as much as orjson's parse of the whole file; so the file is parsed whole, but with none
+of the extra work a session *load* does:
+
+  - no stat before the read (one open, fstat, read, close: `read_row`);
+  - no search for 19-digit runs (`jsonio.loads_exact`): a row only turns an integer past
+    64 bits into text for a text field, so only then is the file parsed again exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from pathlib import Path
+
+from api import jsonio
+from api.atomic import NotRegularFile, is_temp_name, read_regular
+from api.records import Record, Row, is_safe_id, row_from_record
+
+SUFFIX = ".json"
+
+FileSig = tuple[int, int, int]
+
+
+def file_sig(st: os.stat_result) -> FileSig:
+    """What tells one version of a file from another without reading it."""
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def session_id_of(name: str) -> str | None:
+    """The session id a directory entry holds, or None for anything that is not a session file."""
+    if not name.endswith(SUFFIX) or name.startswith("_"):
+        return None
+    if ".tmp." in name and is_temp_name(name):
+        return None
+    sid = name[: -len(SUFFIX)]
+    return sid if is_safe_id(sid) else None
+
+
+class CorruptSession(ValueError):
+    """A session file that exists but is not a usable session (not JSON, not an object, ...)."""
+
+
+def read_session_file(path: Path | str) -> tuple[Record, bytes, FileSig]:
+    """Parse one session file; symlinks are refused so the store never reads outside itself.
+
+    Raises FileNotFoundError when it is gone, CorruptSession when it is unusable. Plain `os`
+    calls on a str path: a full rebuild runs this once per file, and pathlib costs a third.
+    """
+    name = os.path.basename(path)
+    try:
+        data, st = read_regular(path)
+    except NotRegularFile as exc:
+        raise CorruptSession(str(exc)) from exc
+    return _parse_whole(name, data), data, file_sig(st)
+
+
+def _parse_whole(name: str, data: bytes) -> Record:
+    if not data.strip():
+        raise CorruptSession(f"{name}: empty file")
+    try:
+        record = jsonio.loads_exact(data)
+    except (ValueError, RecursionError) as exc:
+        raise CorruptSession(f"{name}: not valid JSON") from exc
+    if not isinstance(record, dict):
+        raise CorruptSession(f"{name}: not a JSON object")
+    return record
+
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
+    """The index row of the session file at `path` and its version; the row is None when the
+    file is not a usable session `sid` (kept, so that it is not read again). None when the
+    file is gone. Exactly the row a parse of the whole file gives (`row_from_record`)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return _unusable(path)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return file_sig(st), None
+        data = os.read(fd, st.st_size + 1)
+        if len(data) != st.st_size:  # changed while we read it: the careful way
+            os.close(fd)
+            fd = -1
+            return _whole_row(path, sid)
+    except OSError:
+        return _unusable(path)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    record = _parse_for_row(data)
+    if record is None or record.get("session_id") != sid:
+        return file_sig(st), None  # a file whose id disagrees with its name is no session
+    return file_sig(st), row_from_record(record)
+
+
+#: Row fields written as text (`records._text`): a number there becomes its digits.
+_TEXT_FIELDS = ("title", "workspace", "model", "model_provider", "project_id", "profile")
+
+
+def _parse_for_row(data: bytes) -> Record | None:
+    """The record as a row sees it: orjson's parse (the standard library's for what orjson
+    refuses), except that a float in a text field is read again exactly (it may be an integer
+    past 64 bits, whose digits the row shows). None for a file that is no JSON object."""
+    if not data.strip():
+        return None
+    try:
+        record = jsonio.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    if any(type(record.get(key)) is float for key in _TEXT_FIELDS):
+        with contextlib.suppress(ValueError, RecursionError):  # too deep: orjson's reading
+            record = jsonio.loads_exact(data)
+    return record
+
+
+def _unusable(path: str) -> tuple[FileSig, None] | None:
+    try:
+        return file_sig(os.lstat(path)), None
+    except OSError:
+        return None
+
+
+def _whole_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
+    try:
+        record, _, sig = read_session_file(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, CorruptSession):
+        return _unusable(path)
+    return sig, (row_from_record(record) if record.get("session_id") == sid else None)

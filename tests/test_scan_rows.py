@@ -1,0 +1,165 @@
+"""A session file read for its row by the rebuild (`api.scan.read_row`: orjson, no search for long
+digit runs) gives exactly the row of the exact parse a session load does, for files as Hermes
+and we write them and for every way they can differ: missing or wrong `message_count`, keys
+after the messages, unicode escapes, huge heads, tool messages and messages without a time at
+the end, duplicate keys, NaN, integers past 64 bits, lone surrogates, other layouts, truncation."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from api.records import row_from_record
+from api.scan import CorruptSession, read_row, read_session_file
+
+SETTINGS = settings(
+    max_examples=int(os.environ.get("SB_HYPOTHESIS_EXAMPLES", "300")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.function_scoped_fixture],
+)
+
+SID = "a1b2c3d4e5f6"
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30) | \
+    st.sampled_from(["", "messages", '"messages": [', "\n  ]", ",\n    {", "日本語", "\\u00e9"])
+STAMP = st.floats(0, 2e9) | st.integers(0, 2**31) | st.none() | st.just("soon")
+NUMBER_OR_JUNK = st.integers(0, 60) | st.floats(0, 60) | st.none() | st.text(max_size=3) \
+    | st.booleans()
+
+
+@st.composite
+def message(draw: st.DrawFn) -> Any:
+    if draw(st.integers(0, 19)) == 0:
+        return draw(st.none() | st.integers(-(2**53), 2**53) | TEXT
+                    | st.lists(st.integers(-9, 9), max_size=2))
+    msg: dict[str, Any] = {"role": draw(st.sampled_from(["user", "assistant", "tool", "system"]))}
+    content = draw(TEXT | st.lists(st.fixed_dictionaries({"type": st.just("text"),
+                                                           "text": TEXT}), max_size=2))
+    msg["content"] = content
+    for key in draw(st.lists(st.sampled_from(["timestamp", "_ts"]), max_size=2, unique=True)):
+        msg[key] = draw(STAMP)
+    if draw(st.booleans()):
+        msg["tool_calls"] = [{"id": "c1", "function": {"name": "x", "arguments": "{}"}}]
+    return msg
+
+
+META_KEYS = ["title", "workspace", "model", "model_provider", "created_at", "updated_at",
+             "pinned", "archived", "project_id", "profile", "input_tokens"]
+
+
+@st.composite
+def record(draw: st.DrawFn) -> dict[str, Any]:
+    rec: dict[str, Any] = {"session_id": draw(st.sampled_from([SID, SID, "other"]))}
+    for key in draw(st.permutations(META_KEYS))[: draw(st.integers(0, len(META_KEYS)))]:
+        if key in ("created_at", "updated_at"):
+            rec[key] = draw(STAMP)
+        elif key in ("pinned", "archived"):
+            rec[key] = draw(st.booleans() | st.none() | st.integers(0, 1))
+        else:
+            rec[key] = draw(TEXT | st.none() | st.integers(0, 9))
+    if draw(st.integers(0, 9)) == 0:
+        rec["huge"] = "x" * draw(st.integers(60_000, 80_000))  # a head past 64 KB
+    messages = draw(st.lists(message(), max_size=30))
+    how = draw(st.sampled_from(["right", "right", "right", "absent", "wrong", "junk"]))
+    if how == "right":
+        rec["message_count"] = len(messages)
+    elif how == "wrong":
+        rec["message_count"] = len(messages) + draw(st.sampled_from([-1, 1, 5]))
+    elif how == "junk":
+        rec["message_count"] = draw(NUMBER_OR_JUNK)
+    rec["messages"] = messages
+    for key in draw(st.lists(st.sampled_from(["tool_calls", "title", "updated_at", "extra",
+                                              "message_count", "pinned"]),
+                             max_size=3, unique=True)):
+        rec.pop(key, None) if key != "tool_calls" else None
+        rec[key] = draw(TEXT | STAMP | st.lists(message(), max_size=2))  # after messages
+    return rec
+
+
+def encode(rec: dict[str, Any], layout: str) -> bytes:
+    if layout == "ours":
+        return orjson.dumps(rec, option=orjson.OPT_INDENT_2)
+    if layout == "hermes":
+        return json.dumps(rec, ensure_ascii=False, indent=2).encode()
+    if layout == "escaped":
+        return json.dumps(rec, indent=2).encode()  # every non-ASCII character as \\u escapes
+    if layout == "compact":
+        return orjson.dumps(rec)
+    return json.dumps(rec, indent=4).encode()
+
+
+def whole_row(path: Path) -> dict[str, Any] | None:
+    """The oracle: the row of a parse of the whole file (None: not a usable session)."""
+    try:
+        rec, _, _ = read_session_file(path)
+    except CorruptSession:
+        return None
+    return row_from_record(rec) if rec.get("session_id") == SID else None
+
+
+def same(a: object, b: object) -> bool:
+    """Equal as JSON (so 1 and 1.0, or True and 1, differ), NaN equal to NaN."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def check(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / f"{SID}.json"
+    path.write_bytes(data)
+    read = read_row(str(path), SID)
+    assert read is not None
+    assert same(read[1], whole_row(path)), data[:2000]
+
+
+@SETTINGS
+@given(rec=record(), layout=st.sampled_from(["ours", "hermes", "escaped", "compact", "indent4"]),
+       cut=st.none() | st.floats(0, 1))
+@example(rec={"session_id": SID, "message_count": 1, "messages": [{"role": "user"}],
+              "title": "after"}, layout="ours", cut=None)
+def test_head_read_rows_equal_whole_parse_rows(tmp_path: Path, rec: dict[str, Any],
+                                               layout: str, cut: float | None) -> None:
+    data = encode(rec, layout)
+    if cut is not None:
+        data = data[: int(len(data) * cut)]  # a truncated file
+    check(tmp_path, data)
+
+
+@SETTINGS
+@given(rec=record(), where=st.sampled_from(["head", "after"]),
+       key=st.sampled_from(["title", "updated_at", "messages", "message_count", "session_id"]),
+       value=st.sampled_from(['"dup"', "7", "[]", '[{"role": "user", "timestamp": 5.0}]',
+                              "NaN", "123456789012345678901234", '"\\ud800"']))
+def test_duplicate_keys_and_values_only_the_exact_parser_reads(
+    tmp_path: Path, rec: dict[str, Any], where: str, key: str, value: str,
+) -> None:
+    """Raw JSON text the dict encoders cannot write: a key twice (the last one wins), NaN,
+    integers past 64 bits and lone surrogates, before or after the messages."""
+    data = orjson.dumps(rec, option=orjson.OPT_INDENT_2)
+    member = f'  "{key}": {value}'.encode()
+    if where == "head":
+        data = b"{\n" + member + b",\n" + data[2:]
+    else:
+        data = data.rstrip()[:-1].rstrip() + b",\n" + member + b"\n}"
+    check(tmp_path, data)
+
+
+def test_a_real_session_gives_its_count_and_last_time(tmp_path: Path) -> None:
+    messages = [{"role": ("user", "assistant")[k % 2], "content": f"m{k} " * 50,
+                 "timestamp": 1000.0 + k} for k in range(40)]
+    messages.append({"role": "tool", "content": "ok"})
+    rec = {"session_id": SID, "title": 12345678901234567890123, "updated_at": 2000.0,
+           "message_count": 41, "messages": messages, "tool_calls": [{"id": "x"}]}
+    for layout in ("ours", "hermes"):
+        data = json.dumps(rec, indent=2).encode() if layout == "hermes" else encode(
+            {**rec, "title": "t"}, layout)
+        check(tmp_path, data)
+        row = read_row(str(tmp_path / f"{SID}.json"), SID)
+        assert row is not None and row[1] is not None
+        assert (row[1]["message_count"], row[1]["last_message_at"]) == (41, 1039.0)
+    assert row[1]["title"] == "12345678901234567890123"  # the digits, not a float's

@@ -1,0 +1,66 @@
+"""Saves reuse their listing of the folder while only their own writes changed it, and still see
+every file another program adds or deletes (ghost rows go, unlisted files come in)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import api.index as index_module
+from api.store import SessionStore
+
+
+def _ids(folder: Path) -> list[str]:
+    return [row["session_id"] for row in json.loads((folder / "_index.json").read_bytes())]
+
+
+def _saved(store: SessionStore, *sids: str) -> None:
+    for sid in sids:
+        store.save(store.new_session(session_id=sid, title=sid, messages=[]))
+
+
+def test_saves_in_a_row_list_the_folder_once(store: SessionStore,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _saved(store, "a", "b", "c")
+    calls = []
+    real = os.listdir
+    monkeypatch.setattr(index_module.os, "listdir", lambda p: calls.append(p) or real(p))
+    for title in ("one", "two", "three", "four"):
+        store.rename("b", title)
+    assert len(calls) <= 1  # the first may list (the cache is a second old at most)
+    assert sorted(_ids(store.directory)) == ["a", "b", "c"]
+
+
+def test_a_file_deleted_or_added_by_another_program_is_seen_by_the_next_save(
+    store: SessionStore,
+) -> None:
+    _saved(store, "a", "b", "c")
+    store.rename("a", "cached listing")  # a save whose listing the next one may reuse
+    os.unlink(store.directory / "b.json")  # another program deletes b (and not its row)
+    store.rename("a", "after the delete")
+    assert sorted(_ids(store.directory)) == ["a", "c"]  # the ghost row went on the fast path
+    # Another tool writes a session file without touching the index.
+    record = {"session_id": "d", "title": "from elsewhere", "updated_at": 5.0, "messages": []}
+    (store.directory / "d.json").write_text(json.dumps(record))
+    store.rename("c", "after the add")
+    assert sorted(_ids(store.directory)) == ["a", "c", "d"]
+
+
+def test_a_change_hidden_from_the_mtime_is_seen_once_the_listing_is_old(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A kernel with coarse timestamps can give another program's change the same mtime as our
+    last one: saves then see it once their listing is LISTING_MAX_AGE old."""
+    clock = [index_module.time.monotonic()]
+    monkeypatch.setattr(index_module.time, "monotonic", lambda: clock[0])
+    _saved(store, "a", "b")
+    store.rename("a", "cached listing")
+    folder = os.stat(store.directory)
+    os.unlink(store.directory / "b.json")
+    os.utime(store.directory, ns=(folder.st_atime_ns, folder.st_mtime_ns))  # as if same tick
+    clock[0] += index_module.LISTING_MAX_AGE + 0.1
+    store.rename("a", "a while after")
+    assert _ids(store.directory) == ["a"]
