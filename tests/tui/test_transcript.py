@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from rich.style import Style
-from textual import on
+from textual import constants, on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -648,6 +648,58 @@ async def test_keys_move_from_what_the_wheel_shows(tstore: SessionStore) -> None
         assert 40 <= view.scroll_offset.y <= 50
 
 
+# ── terminal settings ────────────────────────────────────────────────────────
+
+
+def screen_colours(app: App[None]) -> set[tuple[int, int, int]]:
+    """Every colour on screen, as (r, g, b)."""
+    colours = set()
+    for strip in app.screen._compositor.render_strips():
+        for seg in strip:
+            for colour in (seg.style.color, seg.style.bgcolor) if seg.style else ():
+                if colour is not None:
+                    colours.add(tuple(colour.get_truecolor()))
+    return colours
+
+
+async def test_no_color_shows_the_transcript_in_grey(
+    tstore: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR=1 (read by the app as it is built): Textual draws every line through its
+    monochrome filter, which needs a style on every segment; a session opens, reads, expands
+    and scrolls, all in shades of grey (issue 12: every transcript crashed)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    save(tstore, "txempty00001", [])
+    for sid, expected in [(SID, "Why does /login redirect forever?"),
+                          ("txempty00001", "This session has no messages."),
+                          ("txmissing001", "its file does not exist")]:
+        app = TranscriptApp(tstore, sid)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await opened(pilot)
+            assert expected in screen_text(app)
+            await pilot.press("n", "j", "j", "enter", "end", "home", "pagedown")
+            await pilot.pause()
+            assert app.is_running and isinstance(app.screen, TranscriptScreen)
+            if sid == SID:
+                assert '"path": "auth/views.py",' in screen_text(app)  # the call, expanded
+            colours = screen_colours(app)
+            assert colours and all(r == g == b for r, g, b in colours)
+
+
+async def test_dim_filter_shows_the_transcript(
+    tstore: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TEXTUAL_FILTERS=dim (read when Textual is imported, so set on its constants): the dim
+    filter blends every dim segment with its colours, which must be there."""
+    monkeypatch.setattr(constants, "FILTERS", "dim")
+    app = TranscriptApp(tstore)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await opened(pilot)
+        await pilot.press("n", "j", "j", "enter", "end")
+        await pilot.pause()
+        assert app.is_running and "Done: both are fixed." in screen_text(app)
+
+
 # ── the model ────────────────────────────────────────────────────────────────
 
 
@@ -716,3 +768,14 @@ def test_snapshot_tool_call_expanded(snap_compare: SnapCompare, tstore: SessionS
 def test_snapshot_narrow(snap_compare: SnapCompare, tstore: SessionStore) -> None:
     """60 columns: headers drop the absolute time where it does not fit, text wraps."""
     assert snap_compare(TranscriptApp(tstore), terminal_size=(60, 36), run_before=after())
+
+
+def test_snapshot_no_color(
+    snap_compare: SnapCompare, tstore: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR=1, set before the app is built (Textual reads it then): the transcript with
+    the tool call expanded, in shades of grey; bold and italic still tell roles apart."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(
+        TranscriptApp(tstore), terminal_size=(100, 36), run_before=after("n", "j", "j", "enter")
+    )

@@ -827,9 +827,9 @@ class TranscriptView(ScrollView, can_focus=True):
             self.app.console.options.update_width(max(1, width - 4)).reset_height(),
         )
         if 1 <= y <= len(lines):
-            return Strip([Segment("  ", base), *lines[y - 1]]).adjust_cell_length(
-                width, base
-            )
+            # `render_lines` pads with unstyled spaces: every segment gets the base style,
+            # as Textual's line filters (NO_COLOR's monochrome) need a style on each.
+            return Strip([Segment("  ", base), *lines[y - 1]], width).apply_style(base)
         return Strip.blank(width, base)
 
     def _header_line(self, entry: Entry, width: int, base: Style) -> Strip:
