@@ -4,6 +4,7 @@ and records the `EditRequested` messages it receives; clock and time zone are fr
 
 from __future__ import annotations
 
+import ast
 import threading
 from collections.abc import Callable
 from datetime import UTC
@@ -21,13 +22,15 @@ from tui_helpers import MIN, NOW
 from api.models import Session
 from api.store import SessionStore
 from tui.screens.transcript import TranscriptScreen
-from tui.widgets.message_view import TranscriptView
+from tui.widgets.transcript_layout import TranscriptLayout
 from tui.widgets.transcript_model import (
     CHUNK_CHARS,
+    LIVE_KINDS,
     build_transcript,
     split_markdown,
     split_plain,
 )
+from tui.widgets.transcript_view import TranscriptView
 
 SnapCompare = Callable[..., bool]
 
@@ -735,6 +738,60 @@ def test_model_of_a_hermes_session() -> None:
                                       "")
     assert build_transcript({"messages": "no"}).notice is not None
     assert build_transcript(None).message_count == 0
+
+
+def test_layout_walks_exactly_over_wrong_estimates() -> None:
+    """The engine alone (no Textual: lines are strings here): blocks whose estimated height is
+    wrong are measured as the view walks onto them, so scrolling up one line at a time from
+    the end passes every line of the transcript once, none skipped, none twice."""
+    transcript = build_transcript(
+        [{"role": "user", "content": f"message {i}\n\n" + "word " * (i * 13 % 40)}
+         for i in range(40)]
+    )
+
+    def render(block: int) -> list[str]:  # true heights, unlike the estimates
+        return [f"{block}:{line}" for line in range(block * 7 % 5 + 1)]
+
+    flow: TranscriptLayout[str] = TranscriptLayout(render)
+    flow.reset(transcript)
+    flow.reflow(30)
+    page = 10
+    flow.measure_last(page)
+    top = flow.total - page
+    assert flow.fill(top, page) is None  # the end fills the view exactly
+    seen = [flow.locate(top)]
+    while top > 0:
+        top = flow.moved(top, -1)
+        seen.append(flow.locate(top))
+    content = [(b, line) for b in range(len(transcript.blocks)) for line in range(flow.measure(b))]
+    assert seen[::-1] == content[: len(seen)] and len(seen) == flow.total - page + 1
+    assert flow.rendered == sum(1 for b in transcript.blocks if b.kind not in LIVE_KINDS)
+
+
+def test_model_and_layout_need_no_textual() -> None:
+    """The model, its text helpers and the layout engine import no Textual (directly or
+    through the modules of ours they import): they are testable and usable without a UI."""
+    root = Path(__file__).resolve().parents[2]
+    todo = ["tui.widgets.transcript_model", "tui.widgets.transcript_text",
+            "tui.widgets.transcript_layout"]
+    seen: set[str] = set()
+    offenders: list[str] = []
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        tree = ast.parse((root / (module.replace(".", "/") + ".py")).read_text())
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                     else [])
+            for name in names:
+                if name.split(".")[0] == "textual":
+                    offenders.append(f"{module}: {name}")
+                elif name.split(".")[0] in ("tui", "api"):
+                    todo.append(name)
+    assert "tui.text" in seen and not offenders
 
 
 # ── snapshots ────────────────────────────────────────────────────────────────
