@@ -123,6 +123,12 @@ def screen_text(app: App[None]) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+def one_liners(store: SessionStore, sid: str, count: int) -> TranscriptApp:
+    """A session of `count` one-line messages ("line 0", "line 1"...), and an app opening it."""
+    save(store, sid, [{"role": "user", "content": f"line {i}"} for i in range(count)])
+    return TranscriptApp(store, sid)
+
+
 def line_with(lines: list[str], text: str) -> int:
     for index, line in enumerate(lines):
         if text in line:
@@ -555,9 +561,7 @@ async def test_scrolling_never_jumps(tstore: SessionStore) -> None:
 
 
 async def test_page_keys_move_by_a_screen(tstore: SessionStore) -> None:
-    messages = [{"role": "user", "content": f"line {i}"} for i in range(200)]
-    save(tstore, "txpages00001", messages)
-    app = TranscriptApp(tstore, "txpages00001")
+    app = one_liners(tstore, "txpages00001", 200)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
         view = screen.view
@@ -636,9 +640,7 @@ async def test_header_shows_the_row_given_before_mount(tstore: SessionStore) -> 
 
 
 async def test_keys_move_from_what_the_wheel_shows(tstore: SessionStore) -> None:
-    messages = [{"role": "user", "content": f"line {i}"} for i in range(100)]
-    save(tstore, "txwheel00001", messages)
-    app = TranscriptApp(tstore, "txwheel00001")
+    app = one_liners(tstore, "txwheel00001", 100)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
         view = screen.view
