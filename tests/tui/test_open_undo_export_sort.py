@@ -381,7 +381,7 @@ def test_help_for_the_transcript_matches_its_bindings() -> None:
     from textual.binding import Binding
 
     from tui.keys import TRANSCRIPT_KEYS
-    from tui.widgets.message_view import TranscriptView
+    from tui.widgets.transcript_view import TranscriptView
 
     bound: dict[str, set[str]] = {}
     for binding in [*TranscriptScreen.BINDINGS, *TranscriptView.BINDINGS]:

@@ -4,6 +4,7 @@ and records the `EditRequested` messages it receives; clock and time zone are fr
 
 from __future__ import annotations
 
+import ast
 import threading
 from collections.abc import Callable
 from datetime import UTC
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from rich.style import Style
-from textual import on
+from textual import constants, on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -21,13 +22,15 @@ from tui_helpers import MIN, NOW
 from api.models import Session
 from api.store import SessionStore
 from tui.screens.transcript import TranscriptScreen
-from tui.widgets.message_view import TranscriptView
+from tui.widgets.transcript_layout import TranscriptLayout
 from tui.widgets.transcript_model import (
     CHUNK_CHARS,
+    LIVE_KINDS,
     build_transcript,
     split_markdown,
     split_plain,
 )
+from tui.widgets.transcript_view import TranscriptView
 
 SnapCompare = Callable[..., bool]
 
@@ -118,6 +121,12 @@ def shown(screen: TranscriptScreen) -> list[str]:
 
 def screen_text(app: App[None]) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def one_liners(store: SessionStore, sid: str, count: int) -> TranscriptApp:
+    """A session of `count` one-line messages ("line 0", "line 1"...), and an app opening it."""
+    save(store, sid, [{"role": "user", "content": f"line {i}"} for i in range(count)])
+    return TranscriptApp(store, sid)
 
 
 def line_with(lines: list[str], text: str) -> int:
@@ -552,9 +561,7 @@ async def test_scrolling_never_jumps(tstore: SessionStore) -> None:
 
 
 async def test_page_keys_move_by_a_screen(tstore: SessionStore) -> None:
-    messages = [{"role": "user", "content": f"line {i}"} for i in range(200)]
-    save(tstore, "txpages00001", messages)
-    app = TranscriptApp(tstore, "txpages00001")
+    app = one_liners(tstore, "txpages00001", 200)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
         view = screen.view
@@ -633,9 +640,7 @@ async def test_header_shows_the_row_given_before_mount(tstore: SessionStore) -> 
 
 
 async def test_keys_move_from_what_the_wheel_shows(tstore: SessionStore) -> None:
-    messages = [{"role": "user", "content": f"line {i}"} for i in range(100)]
-    save(tstore, "txwheel00001", messages)
-    app = TranscriptApp(tstore, "txwheel00001")
+    app = one_liners(tstore, "txwheel00001", 100)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
         view = screen.view
@@ -646,6 +651,58 @@ async def test_keys_move_from_what_the_wheel_shows(tstore: SessionStore) -> None
         entry = view.cursor_entry
         assert entry is not None and 14 <= entry.message <= 25
         assert 40 <= view.scroll_offset.y <= 50
+
+
+# ── terminal settings ────────────────────────────────────────────────────────
+
+
+def screen_colours(app: App[None]) -> set[tuple[int, int, int]]:
+    """Every colour on screen, as (r, g, b)."""
+    colours = set()
+    for strip in app.screen._compositor.render_strips():
+        for seg in strip:
+            for colour in (seg.style.color, seg.style.bgcolor) if seg.style else ():
+                if colour is not None:
+                    colours.add(tuple(colour.get_truecolor()))
+    return colours
+
+
+async def test_no_color_shows_the_transcript_in_grey(
+    tstore: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR=1 (read by the app as it is built): Textual draws every line through its
+    monochrome filter, which needs a style on every segment; a session opens, reads, expands
+    and scrolls, all in shades of grey (issue 12: every transcript crashed)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    save(tstore, "txempty00001", [])
+    for sid, expected in [(SID, "Why does /login redirect forever?"),
+                          ("txempty00001", "This session has no messages."),
+                          ("txmissing001", "its file does not exist")]:
+        app = TranscriptApp(tstore, sid)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await opened(pilot)
+            assert expected in screen_text(app)
+            await pilot.press("n", "j", "j", "enter", "end", "home", "pagedown")
+            await pilot.pause()
+            assert app.is_running and isinstance(app.screen, TranscriptScreen)
+            if sid == SID:
+                assert '"path": "auth/views.py",' in screen_text(app)  # the call, expanded
+            colours = screen_colours(app)
+            assert colours and all(r == g == b for r, g, b in colours)
+
+
+async def test_dim_filter_shows_the_transcript(
+    tstore: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TEXTUAL_FILTERS=dim (read when Textual is imported, so set on its constants): the dim
+    filter blends every dim segment with its colours, which must be there."""
+    monkeypatch.setattr(constants, "FILTERS", "dim")
+    app = TranscriptApp(tstore)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await opened(pilot)
+        await pilot.press("n", "j", "j", "enter", "end")
+        await pilot.pause()
+        assert app.is_running and "Done: both are fixed." in screen_text(app)
 
 
 # ── the model ────────────────────────────────────────────────────────────────
@@ -685,6 +742,60 @@ def test_model_of_a_hermes_session() -> None:
     assert build_transcript(None).message_count == 0
 
 
+def test_layout_walks_exactly_over_wrong_estimates() -> None:
+    """The engine alone (no Textual: lines are strings here): blocks whose estimated height is
+    wrong are measured as the view walks onto them, so scrolling up one line at a time from
+    the end passes every line of the transcript once, none skipped, none twice."""
+    transcript = build_transcript(
+        [{"role": "user", "content": f"message {i}\n\n" + "word " * (i * 13 % 40)}
+         for i in range(40)]
+    )
+
+    def render(block: int) -> list[str]:  # true heights, unlike the estimates
+        return [f"{block}:{line}" for line in range(block * 7 % 5 + 1)]
+
+    flow: TranscriptLayout[str] = TranscriptLayout(render)
+    flow.reset(transcript)
+    flow.reflow(30)
+    page = 10
+    flow.measure_last(page)
+    top = flow.total - page
+    assert flow.fill(top, page) is None  # the end fills the view exactly
+    seen = [flow.locate(top)]
+    while top > 0:
+        top = flow.moved(top, -1)
+        seen.append(flow.locate(top))
+    content = [(b, line) for b in range(len(transcript.blocks)) for line in range(flow.measure(b))]
+    assert seen[::-1] == content[: len(seen)] and len(seen) == flow.total - page + 1
+    assert flow.rendered == sum(1 for b in transcript.blocks if b.kind not in LIVE_KINDS)
+
+
+def test_model_and_layout_need_no_textual() -> None:
+    """The model, its text helpers and the layout engine import no Textual (directly or
+    through the modules of ours they import): they are testable and usable without a UI."""
+    root = Path(__file__).resolve().parents[2]
+    todo = ["tui.widgets.transcript_model", "tui.widgets.transcript_text",
+            "tui.widgets.transcript_layout"]
+    seen: set[str] = set()
+    offenders: list[str] = []
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        tree = ast.parse((root / (module.replace(".", "/") + ".py")).read_text())
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                     else [])
+            for name in names:
+                if name.split(".")[0] == "textual":
+                    offenders.append(f"{module}: {name}")
+                elif name.split(".")[0] in ("tui", "api"):
+                    todo.append(name)
+    assert "tui.text" in seen and not offenders
+
+
 # ── snapshots ────────────────────────────────────────────────────────────────
 
 
@@ -716,3 +827,14 @@ def test_snapshot_tool_call_expanded(snap_compare: SnapCompare, tstore: SessionS
 def test_snapshot_narrow(snap_compare: SnapCompare, tstore: SessionStore) -> None:
     """60 columns: headers drop the absolute time where it does not fit, text wraps."""
     assert snap_compare(TranscriptApp(tstore), terminal_size=(60, 36), run_before=after())
+
+
+def test_snapshot_no_color(
+    snap_compare: SnapCompare, tstore: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR=1, set before the app is built (Textual reads it then): the transcript with
+    the tool call expanded, in shades of grey; bold and italic still tell roles apart."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(
+        TranscriptApp(tstore), terminal_size=(100, 36), run_before=after("n", "j", "j", "enter")
+    )

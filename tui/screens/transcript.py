@@ -28,10 +28,10 @@ from textual.widgets import Static
 from api.store import SessionStore
 from tui.saver import describe_error
 from tui.text import Clock, inert
-from tui.widgets.message_view import TranscriptView
 from tui.widgets.rename_editor import MAX_TITLE, RenameEditor
 from tui.widgets.session_list import ARCHIVE_MARK, PIN_MARK
 from tui.widgets.transcript_model import Transcript, build_transcript
+from tui.widgets.transcript_view import TranscriptView
 
 EditAction = Literal["rename", "toggle_pin", "toggle_archive"]
 
