@@ -36,6 +36,7 @@ def report_parser(command: str) -> argparse.ArgumentParser:
     if command == "stats":
         parser = argparse.ArgumentParser(
             prog=f"{PROG} stats",
+            usage="%(prog)s [-h] [--json] [--all] [QUERY ...] [STORE]",
             description="Print sessions and messages per day over the last 90 days, tokens "
             "and cost by model, project and workspace (largest first), totals and the "
             "busiest days, for the sessions QUERY matches (the app's search line: words, "

@@ -114,8 +114,11 @@ def _read(text: str, loaded: Loaded) -> Loaded:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends "(at line 3, column 7)": that names the line.
-        return replace(loaded, error=f"{path}: {exc}; using the defaults")
+        # tomllib's message ends "(at line 3, column 7)"; put the line where every other
+        # message has it, "file:3:", so editors and eyes find it the same way.
+        found = re.search(r"at line (\d+)", str(exc))
+        where = f"{path}:{found.group(1)}" if found else str(path)
+        return replace(loaded, error=f"{where}: {exc}; using the defaults")
     values: dict[str, Any] = {}
     sources = dict(loaded.sources)
     problems: list[str] = []

@@ -59,13 +59,14 @@ def open_url(
     *,
     env: Mapping[str, str] = os.environ,
     platform: str = sys.platform,
-    get_browser: Callable[[], Controller] = webbrowser.get,
+    get_browser: Callable[[], Controller] | None = None,
 ) -> Opened:
-    """Open `url` in the person's browser, or say why not and give the link instead."""
+    """Open `url` in the person's browser, or say why not and give the link instead.
+    `get_browser` is `webbrowser.get` unless a test gives a stub controller."""
     if not has_graphical_browser(env, platform):
         return Opened(url, False, f"No browser can be started here (no display): open {url}")
     try:
-        opened = bool(get_browser().open(url, new=2))
+        opened = bool((get_browser or webbrowser.get)().open(url, new=2))
     except (webbrowser.Error, OSError) as exc:
         reason = str(exc) or "no browser found"
         return Opened(url, False, f"Could not start a browser ({reason}): open {url}")
