@@ -174,6 +174,16 @@ def existing_store(path: Path | None) -> SessionStore:
     raise CommandError(f"no Hermes WebUI store found (tried {tried}); give STORE", 2)
 
 
+def command_session_id(text: str) -> str:
+    """A session id from the command line, or a usage error (status 2) saying what is wrong."""
+    from api.records import check_session_id
+
+    try:
+        return check_session_id(text)
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from exc
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tui.cli import PROG, CommandError, _reason, existing_store
+from tui.cli import PROG, CommandError, _reason, command_session_id, existing_store
 
 REPORT_COMMANDS = ("stats", "open")
 #: The clock and time zone the figures use; tests replace them. A None zone is the system's
@@ -147,13 +147,9 @@ def spark(values: list[int]) -> str:
 
 
 def run_open(args: argparse.Namespace) -> int:
-    from api.records import check_session_id
     from tui.handoff import open_session
 
-    try:
-        sid = check_session_id(args.session_id)
-    except ValueError as exc:
-        raise CommandError(str(exc), 2) from exc
+    sid = command_session_id(args.session_id)
     store = existing_store(args.store)
     if not (store.directory / f"{sid}.json").is_file():
         raise CommandError(f"no session {sid} in {store.directory}")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,23 @@ class Loaded:
             return self
         sources = {**self.sources, **dict.fromkeys(given, source)}
         return replace(self, settings=replace(self.settings, **given), sources=sources)
+
+
+def unknown_names(loaded: Loaded, *, themes: Iterable[str] = (),
+                  binding_ids: Iterable[str] = ()) -> str | None:
+    """What only the running app can check: a `theme` it does not have (`App.available_themes`)
+    and `[keys]` ids no binding carries. One line naming where it was set, or None. Checked
+    only for the collections given (an empty one checks nothing)."""
+    settings = loaded.settings
+    themes, binding_ids = set(themes), set(binding_ids)
+    if themes and settings.theme not in themes:
+        return (f"{loaded.sources['theme']}: no theme {settings.theme!r} "
+                f"(there are {', '.join(sorted(themes))}); using {DEFAULT_THEME}")
+    unknown = sorted(set(settings.keys) - binding_ids) if binding_ids else []
+    if unknown:
+        return (f"{loaded.sources['keys']}: no key binding with the id "
+                f"{', '.join(map(repr, unknown))}; those overrides are ignored")
+    return None
 
 
 def config_path(env: Mapping[str, str] = os.environ) -> Path:

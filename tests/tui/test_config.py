@@ -18,6 +18,7 @@ from tui.config import (
     describe,
     load,
     save_settings,
+    unknown_names,
 )
 
 FULL = """\
@@ -203,3 +204,39 @@ def test_only_what_the_app_changes_can_be_saved(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="webui_url"):
         save_settings(tmp_path / "c.toml", webui_url="http://x:1")
     assert not os.path.exists(tmp_path / "c.toml")
+
+
+def test_what_only_the_app_can_check_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, FULL)
+    loaded = load(path, env={})
+    assert unknown_names(loaded) is None  # nothing to check against
+    message = unknown_names(loaded, themes=["textual-dark", "dracula"])
+    assert message == (f"{path}:2: no theme 'nord' (there are dracula, textual-dark); "
+                       "using textual-dark")
+    message = unknown_names(loaded, themes=["nord"], binding_ids=["quit", "app.help"])
+    assert message == (f"{path}:9: no key binding with the id 'search.focus'; "
+                       "those overrides are ignored")
+    assert unknown_names(loaded, themes=["nord"], binding_ids=["quit", "search.focus"]) is None
+
+
+async def test_key_overrides_are_a_textual_keymap(tmp_path: Path) -> None:
+    """`[keys]` goes straight into `App.set_keymap`: the overridden binding answers to the new
+    key and no longer to its old one."""
+    from textual.app import App
+    from textual.binding import Binding
+
+    class Tiny(App[None]):
+        BINDINGS = [Binding("x", "mark", id="list.mark")]  # noqa: RUF012 (Textual's idiom)
+        marks = 0
+
+        def action_mark(self) -> None:
+            self.marks += 1
+
+    settings = load(write(tmp_path, '[keys]\n"list.mark" = "y"\n'), env={}).settings
+    app = Tiny()
+    async with app.run_test() as pilot:
+        app.set_keymap(dict(settings.keys))
+        await pilot.press("x")
+        assert app.marks == 0
+        await pilot.press("y")
+        assert app.marks == 1
