@@ -52,8 +52,9 @@ class Totals:
 
     @property
     def tokens(self) -> int | None:
-        """Input plus output tokens (cache reads and writes are part of input already in
-        Hermes' accounting, so they are not added again); None when neither is known."""
+        """Input plus output tokens; None when neither is known. Cache reads and writes are
+        not added: Hermes' `input_tokens` is its agent's `session_prompt_tokens`, which counts
+        them already (hermes-webui api/usage.py, api/streaming.py)."""
         if self.input_tokens is None and self.output_tokens is None:
             return None
         return (self.input_tokens or 0) + (self.output_tokens or 0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 from api.records import USAGE_KEYS, row_from_record
@@ -160,7 +159,7 @@ def test_formatting_short_and_blank_when_unknown() -> None:
         "", "$0.00", "<$0.01", "$0.37", "$1,204.50"]
 
 
-def test_rows_from_the_hermes_fixture(hermes_store: SessionStore, tmp_path: Path) -> None:
+def test_rows_from_the_hermes_fixture(hermes_store: SessionStore) -> None:
     stats = compute(hermes_store.list_rows(), now=NOW + 10 * DAY, tz=UTC)
     assert stats.totals.sessions == 5
     assert stats.totals.input_tokens == 1200 + 1201 + 1202 + 1203 + 1204
