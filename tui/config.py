@@ -161,8 +161,18 @@ def _check(name: str, raw: Any) -> str | None:
 
     if name not in NAMES:
         return f"unknown setting {name!r} (known: {', '.join(NAMES)})"
-    if name in ("theme", "webui_url"):
-        return None if isinstance(raw, str) and raw.strip() else f"{name} must be a text"
+    if name in ("theme", "webui_url") and not (isinstance(raw, str) and raw.strip()):
+        return f"{name} must be a text"
+    if name == "theme":
+        return None
+    if name == "webui_url":
+        from api.handoff import webui_base
+
+        try:
+            webui_base({}, url=raw)
+        except ValueError as exc:
+            return str(exc)
+        return None
     if name == "sort":
         if raw in ORDER_NAMES:
             return None

@@ -92,6 +92,7 @@ def test_a_syntax_error_names_the_line_and_gives_every_default(tmp_path: Path) -
         ('# x\n\ncolumns = ["tokens", "price"]\n', 3, "columns must be a list of"),
         ("trash_days = 0\n", 1, "trash_days must be a whole number"),
         ('colour = "red"\n', 1, "unknown setting 'colour'"),
+        ('webui_url = "ftp://box"\n', 1, "not a WebUI address (http://HOST:PORT): 'ftp://box'"),
         ('theme = "nord"\n[keys]\nquit = 3\n', 2, "keys.quit must be a key name"),
     ],
 )
