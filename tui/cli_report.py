@@ -17,8 +17,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from api.stats import Stats
 from tui.cli import PROG, CommandError, _reason, command_session_id, existing_store
 
 REPORT_COMMANDS = ("stats", "open")
@@ -95,7 +95,7 @@ def run_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def stats_text(stats: Any) -> str:
+def stats_text(stats: Stats) -> str:
     """The figures as plain text for a terminal: aligned columns, blank where unknown."""
     from api.stats import format_cost, format_tokens
     from tui.text import inert
