@@ -34,6 +34,17 @@ ROW_KEYS: tuple[str, ...] = (
     "profile",
 )
 
+#: Usage Hermes WebUI writes into each session file and its index row. A row carries each one
+#: the file has (as a finite number); one the file lacks stays missing, never 0, so "unknown"
+#: is not shown as "free".
+USAGE_KEYS: tuple[str, ...] = (
+    "input_tokens",
+    "output_tokens",
+    "estimated_cost",
+    "cache_read_tokens",
+    "cache_write_tokens",
+)
+
 #: Keys kept out of index rows: they are the bulk of a session, not its summary.
 BULKY_KEYS = frozenset(
     {
@@ -191,6 +202,10 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
         "project_id": _optional_text(record.get("project_id")),
         "profile": _optional_text(record.get("profile")),
     }
+    for key in USAGE_KEYS:
+        value = record.get(key)
+        if _usage_number(value):
+            row[key] = value
     row = share_values(row)
     if base:
         merged = dict(base)
@@ -200,6 +215,11 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
         merged.update(row)
         return merged
     return row
+
+
+def _usage_number(value: object) -> bool:
+    """A token count or cost worth keeping: an int (not a bool) or a finite float."""
+    return (type(value) is int and 0 <= value <= MAX_COUNT) or _finite_float(value)
 
 
 def _optional_text(value: object) -> str | None:

@@ -37,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         usage=(
             "%(prog)s [-h] [--demo] [--version] [STORE]\n"
             "       %(prog)s list [--json] [--all] [--sort ORDER] [STORE]\n"
-            "       %(prog)s export SESSION_ID [-o FILE] [--force] [STORE]"
+            "       %(prog)s export SESSION_ID [-o FILE] [--force] [STORE]\n"
+            "       %(prog)s stats [QUERY ...] [--json] [--all] [STORE]\n"
+            "       %(prog)s open SESSION_ID [--webui URL] [STORE]\n"
+            "       %(prog)s --print-config [--webui URL]"
         ),
         description="Browse, search, read, rename, pin, archive and export the chat sessions "
         "of a Hermes WebUI store.",
@@ -58,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="create a demo store of a few hundred sessions in a new temporary folder and open it",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--print-config", action="store_true",
+        help="print the settings in effect (config file, environment, defaults) and where "
+        "each came from, then exit",
+    )
+    parser.add_argument(
+        "--webui", metavar="URL",
+        help="the Hermes WebUI address (http://HOST:PORT), over the config file and environment",
+    )
     return parser
 
 
@@ -160,6 +172,16 @@ def existing_store(path: Path | None) -> SessionStore:
             return SessionStore(candidate)
     tried = ", ".join(str(p) for p in candidates)
     raise CommandError(f"no Hermes WebUI store found (tried {tried}); give STORE", 2)
+
+
+def command_session_id(text: str) -> str:
+    """A session id from the command line, or a usage error (status 2) saying what is wrong."""
+    from api.records import check_session_id
+
+    try:
+        return check_session_id(text)
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from exc
 
 
 def _reason(exc: BaseException) -> str:
@@ -282,7 +304,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
         return run_command(argv)
+    if argv and argv[0] in ("stats", "open"):
+        from tui.cli_report import run_report
+
+        return run_report(argv)
     args = build_parser().parse_args(argv)
+    if args.print_config:
+        from tui.cli_report import print_config
+
+        return print_config(args.webui)
     try:
         resolved = resolve_store(args)
     except OSError as exc:  # e.g. no room for the demo store in the temp folder
