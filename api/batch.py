@@ -1,0 +1,123 @@
+"""Edits of many sessions at once: each file written once, the index once, under one lock.
+
+Archiving 1,000 sessions one `SessionStore.update` at a time rewrites the 100,000-row index
+1,000 times; here every file is written (atomically, fsynced) in one pass and the index once at
+the end. A `_saving.<id>` mark is left before each file is replaced (as a single save does), so
+a reader, or the next writer after a crash, trusts those files over their stale rows until the
+index is written. A progress callback runs between sessions and may cancel: what was done
+stays done, and the index is written for it before returning.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from api import jsonio
+from api.atomic import atomic_write
+from api.index import CorruptSession, SessionIndex, read_session_file
+from api.records import Record, is_safe_id
+
+#: Called after each session with (done so far, total); returning False cancels the rest.
+Progress = Callable[[int, int], bool | None]
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: `done` ids in order, `skipped` ids with the reason (one line each),
+    and whether the progress callback cancelled it before the end."""
+
+    done: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    cancelled: bool = False
+
+
+def unique_ids(ids: Iterable[str]) -> list[str]:
+    """The ids once each, in the order given."""
+    return list(dict.fromkeys(ids))
+
+
+def report(progress: Progress | None, done: int, total: int) -> bool:
+    """Tell the caller how far we are; False when it asked to stop."""
+    return progress is None or progress(done, total) is not False
+
+
+def edit_many(
+    index: SessionIndex,
+    directory: Path,
+    ids: Iterable[str],
+    change: Callable[[Record], bool],
+    *,
+    touch: bool,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Apply `change` to each session's record (read fresh under the lock); a change that
+    returns False needs no write (the session already is as asked) and counts as done.
+    Writes what changed, then the index once, even when cancelled or failing midway."""
+    todo = unique_ids(ids)
+    result = BatchResult()
+    written: list[Record] = []
+    with index.lock.hold():
+        try:
+            for number, sid in enumerate(todo, 1):
+                record = _read(directory, sid, result)
+                if record is not None and change(record):
+                    if touch:
+                        record["updated_at"] = time.time()
+                    _write(index, directory, sid, record)
+                    written.append(record)
+                if record is not None:
+                    result.done.append(sid)
+                if number < len(todo) and not report(progress, number, len(todo)):
+                    result.cancelled = True
+                    break
+            else:
+                report(progress, len(todo), len(todo))
+        finally:
+            if written:
+                index.patch(written)
+    return result
+
+
+def _read(directory: Path, sid: str, result: BatchResult) -> Record | None:
+    if not is_safe_id(sid):
+        result.skipped[sid] = "not a session id"
+        return None
+    try:
+        record, _, _ = read_session_file(os.path.join(directory, f"{sid}.json"))
+    except FileNotFoundError:
+        result.skipped[sid] = "no such session"
+        return None
+    except (OSError, CorruptSession) as exc:
+        result.skipped[sid] = f"unreadable: {exc}"
+        return None
+    if record.get("session_id") != sid:
+        result.skipped[sid] = "the file holds another session id"
+        return None
+    return record
+
+
+def _write(index: SessionIndex, directory: Path, sid: str, record: Record) -> None:
+    if isinstance(record.get("messages"), list):
+        record["message_count"] = len(record["messages"])
+    index.mark_saving(sid)
+    atomic_write(directory / f"{sid}.json", jsonio.dumps_session(record))
+
+
+def setter(fields: dict[str, Any]) -> Callable[[Record], bool]:
+    """A change that sets `fields`, reporting whether anything differed."""
+
+    def change(record: Record) -> bool:
+        differs = any(record.get(key, _MISSING) != value or key not in record
+                      for key, value in fields.items())
+        record.update(fields)
+        return differs
+
+    return change
+
+
+_MISSING = object()

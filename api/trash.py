@@ -1,0 +1,333 @@
+"""Delete to a trash, restore, purge: Hermes WebUI's delete, minus the destruction.
+
+A delete does to the store what Hermes' `/api/session/delete` does (the session file and its
+`<id>.json.bak` leave the folder, the index row goes, the id joins `_deleted_webui_sessions.json`)
+but the files are renamed into `_trash/<id>@<deleted ms>/` instead of unlinked. Hermes lists
+only `*.json` directly in the sessions folder and skips names starting with `_`, so it never
+sees the trash; a rename within one filesystem is atomic, so there is no copy to lose.
+
+Crash safety. Where `<id>.json` is decides where the session is: in the folder or in one trash
+entry, moved by one rename (the commit point), so it is never in both nor in neither. Around
+that rename, a batch is bracketed by `_trash/_journal.json` (the ids it works on): written
+before the first rename, removed once the index and the tombstone are written. `recover()`,
+run before every trash operation and by whoever opens the store, finishes a batch that was
+killed: a `.bak` follows its session file, an entry left without its session file is removed,
+the index drops or regains the rows and the tombstone is made to match where each file is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from api import jsonio, tombstones
+from api.atomic import atomic_write
+from api.batch import BatchResult, Progress, report, unique_ids
+from api.index import CorruptSession, SessionIndex, index_for, read_session_file
+from api.records import Record, Row, is_safe_id, row_from_record
+
+TRASH_NAME = "_trash"
+JOURNAL_NAME = "_journal.json"
+#: A trash entry being purged is renamed to this prefix first, then removed.
+PURGING_PREFIX = ".purge-"
+DEFAULT_KEEP_DAYS = 30.0
+_ENTRY = re.compile(r"(?P<sid>[A-Za-z0-9-][A-Za-z0-9_-]{0,127})@(?P<ms>\d{1,16})")
+#: Hermes does not tombstone sessions of these chat sources (`_is_messaging_session_record`).
+MESSAGING_SOURCES = frozenset(
+    {"discord", "email", "wecom", "wecom_callback", "slack", "telegram", "weixin", "matrix"}
+)
+
+
+@dataclass(frozen=True)
+class TrashEntry:
+    """One deleted session: its row as the file says (None if the file is unreadable)."""
+
+    session_id: str
+    deleted_at: float
+    path: Path
+    row: Row | None
+
+
+class Trash:
+    """The trash of one store folder. Every method takes the store lock and may raise
+    `OSError` (a read-only folder); all do blocking I/O and belong in a worker thread."""
+
+    def __init__(self, directory: Path | str, index: SessionIndex | None = None) -> None:
+        self.directory = Path(directory).expanduser().absolute()
+        self.folder = self.directory / TRASH_NAME
+        self.index = index if index is not None else index_for(self.directory)
+
+    # ── reading ────────────────────────────────────────────────────────────
+
+    def entries(self) -> list[TrashEntry]:
+        """Every deleted session, the most recently deleted first."""
+        found = []
+        for name, sid, deleted_at in self._names():
+            path = self.folder / name
+            try:
+                record, _, _ = read_session_file(path / f"{sid}.json")
+            except FileNotFoundError:
+                continue  # an entry a killed batch left half made: recover() removes it
+            except (OSError, CorruptSession):
+                record = None
+            row = row_from_record(record) if record is not None else None
+            found.append(TrashEntry(sid, deleted_at, path, row))
+        found.sort(key=lambda e: e.deleted_at, reverse=True)
+        return found
+
+    def _names(self) -> list[tuple[str, str, float]]:
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return []
+        out = []
+        for name in names:
+            m = _ENTRY.fullmatch(name)
+            if m is not None:
+                out.append((name, m.group("sid"), int(m.group("ms")) / 1000))
+        return out
+
+    def _entries_of(self, sids: set[str]) -> dict[str, list[Path]]:
+        """Trash entry folders by session id, newest first."""
+        found: dict[str, list[tuple[float, Path]]] = {}
+        for name, sid, deleted_at in self._names():
+            if sid in sids:
+                found.setdefault(sid, []).append((deleted_at, self.folder / name))
+        return {sid: [p for _, p in sorted(items, reverse=True)] for sid, items in found.items()}
+
+    # ── delete and restore ─────────────────────────────────────────────────
+
+    def delete(self, ids: Iterable[str], progress: Progress | None = None) -> BatchResult:
+        """Move these sessions to the trash (as Hermes deletes them, but kept)."""
+        todo = unique_ids(ids)
+        result = BatchResult()
+        with self.index.lock.hold():
+            self.recover()
+            self._ensure_folder()
+            self._begin(todo)
+            stamp = int(time.time() * 1000)
+            try:
+                for number, sid in enumerate(todo, 1):
+                    reason = self._delete_one(sid, stamp)
+                    if reason is None:
+                        result.done.append(sid)
+                    else:
+                        result.skipped[sid] = reason
+                    if number < len(todo) and not report(progress, number, len(todo)):
+                        result.cancelled = True
+                        break
+                else:
+                    report(progress, len(todo), len(todo))
+            finally:
+                self.recover()  # the index and the tombstone for what moved; drops the journal
+        return result
+
+    def _delete_one(self, sid: str, stamp: int) -> str | None:
+        if not is_safe_id(sid):
+            return "not a session id"
+        main = self.directory / f"{sid}.json"
+        try:
+            if not main.is_file() or main.is_symlink():
+                return "no such session" if not os.path.lexists(main) else "not a session file"
+        except OSError as exc:
+            return str(exc)
+        entry = self.folder / f"{sid}@{stamp}"
+        while True:
+            try:
+                os.mkdir(entry, 0o700)
+                break
+            except FileExistsError:
+                stamp += 1
+                entry = self.folder / f"{sid}@{stamp}"
+        os.rename(main, entry / main.name)  # the commit point: now it is in the trash
+        _move_if_there(self.directory / f"{sid}.json.bak", entry / f"{sid}.json.bak")
+        return None
+
+    def restore(self, ids: Iterable[str], progress: Progress | None = None) -> BatchResult:
+        """Put these sessions back where Hermes lists them, off its tombstone, with their
+        index rows (from their files, every field as it was)."""
+        todo = unique_ids(ids)
+        result = BatchResult()
+        with self.index.lock.hold():
+            self.recover()
+            entries = self._entries_of(set(todo))
+            self._begin(todo)
+            try:
+                for number, sid in enumerate(todo, 1):
+                    reason = self._restore_one(sid, entries.get(sid, []))
+                    if reason is None:
+                        result.done.append(sid)
+                    else:
+                        result.skipped[sid] = reason
+                    if number < len(todo) and not report(progress, number, len(todo)):
+                        result.cancelled = True
+                        break
+                else:
+                    report(progress, len(todo), len(todo))
+            finally:
+                self.recover()
+        return result
+
+    def _restore_one(self, sid: str, entries: list[Path]) -> str | None:
+        main = self.directory / f"{sid}.json"
+        entry = next((e for e in entries if os.path.lexists(e / main.name)), None)
+        if entry is None:
+            return "not in the trash"
+        if os.path.lexists(main):
+            return "a session with this id is in the store again"
+        os.rename(entry / main.name, main)  # the commit point: back in the store
+        _move_if_there(entry / f"{sid}.json.bak", self.directory / f"{sid}.json.bak")
+        self._remove_entry(entry)
+        return None
+
+    # ── purge ──────────────────────────────────────────────────────────────
+
+    def purge(self, ids: Iterable[str]) -> BatchResult:
+        """Delete these sessions' trash entries for good."""
+        todo = unique_ids(ids)
+        result = BatchResult()
+        with self.index.lock.hold():
+            self.recover()
+            entries = self._entries_of(set(todo))
+            for sid in todo:
+                if sid not in entries:
+                    result.skipped[sid] = "not in the trash"
+                    continue
+                for entry in entries[sid]:
+                    self._remove_entry(entry)
+                result.done.append(sid)
+        return result
+
+    def empty(self, older_than_days: float = DEFAULT_KEEP_DAYS,
+              now: float | None = None) -> list[str]:
+        """Purge what was deleted more than `older_than_days` ago; the ids purged."""
+        now = time.time() if now is None else now
+        cutoff = now - older_than_days * 86400
+        with self.index.lock.hold():
+            old = [sid for _, sid, at in self._names() if at <= cutoff]
+            if not old:
+                return []
+            entries = self._entries_of(set(old))
+            for sid in old:
+                for entry in entries.get(sid, []):
+                    if _deleted_at(entry) <= cutoff:
+                        self._remove_entry(entry)
+        return unique_ids(old)
+
+    def _remove_entry(self, entry: Path) -> None:
+        """Rename aside, then remove: a kill midway leaves a `.purge-` folder, never a
+        half-emptied entry that would list as a session."""
+        aside = entry.with_name(PURGING_PREFIX + entry.name)
+        os.rename(entry, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+
+    # ── the journal and recovery ───────────────────────────────────────────
+
+    def _ensure_folder(self) -> None:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(self.folder, 0o700)
+
+    def _begin(self, sids: list[str]) -> None:
+        self._ensure_folder()
+        atomic_write(self.folder / JOURNAL_NAME, jsonio.dumps_compact({"ids": sids}))
+
+    def recover(self) -> None:
+        """Finish whatever batch was killed midway (see the module's docstring). Cheap when
+        there is nothing to do: one stat and one listdir of the trash."""
+        with self.index.lock.hold():
+            try:
+                names = os.listdir(self.folder)
+            except FileNotFoundError:
+                return
+            for name in names:
+                if name.startswith(PURGING_PREFIX):
+                    shutil.rmtree(self.folder / name, ignore_errors=True)
+            journal = self.folder / JOURNAL_NAME
+            sids = _journal_ids(journal)
+            if sids is None:
+                return
+            self._settle(set(sids))
+            _fsync_dir(self.folder)
+            _fsync_dir(self.directory)
+            os.unlink(journal)
+
+    def _settle(self, sids: set[str]) -> None:
+        """Make the trash, the index and the tombstone agree with where each file is."""
+        trashed: list[str] = []
+        back: list[Record] = []
+        entries = self._entries_of(sids)
+        for sid in sids:
+            main = self.directory / f"{sid}.json"
+            bak = self.directory / f"{sid}.json.bak"
+            in_store = os.path.lexists(main)
+            for entry in entries.get(sid, []):
+                if os.path.lexists(entry / main.name):
+                    if not in_store:
+                        _move_if_there(bak, entry / bak.name)
+                        trashed.append(sid)
+                else:  # a delete killed before its rename, or a restore after it
+                    _move_if_there(entry / bak.name, bak)
+                    self._remove_entry(entry)
+            if in_store:
+                with contextlib.suppress(OSError, CorruptSession):
+                    back.append(read_session_file(main)[0])
+        self.index.patch(back)  # drops the rows of files gone, lays the restored ones in
+        tombstones.clear(self.directory, sids - set(trashed))
+        tombstones.add_deleted(self.directory, [s for s in trashed if self._tombstoned(s)])
+
+    def _tombstoned(self, sid: str) -> bool:
+        """Hermes tombstones a deleted session unless it came from a messaging channel."""
+        for entry in self._entries_of({sid}).get(sid, [])[:1]:
+            with contextlib.suppress(OSError, CorruptSession):
+                record = read_session_file(entry / f"{sid}.json")[0]
+                return not _is_messaging(record)
+        return True
+
+
+def _is_messaging(record: Record) -> bool:
+    if record.get("session_source") == "messaging":
+        return True
+    for key in ("raw_source", "source_tag", "source", "source_label"):
+        value = record.get(key)
+        text = str(value).strip() if value is not None else ""
+        if text:
+            return text.lower() in MESSAGING_SOURCES
+    return False
+
+
+def _journal_ids(path: Path) -> list[str] | None:
+    try:
+        raw = jsonio.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return []  # unreadable: there is nothing to finish, only the journal to drop
+    ids = raw.get("ids") if isinstance(raw, dict) else None
+    return [sid for sid in ids if is_safe_id(sid)] if isinstance(ids, list) else []
+
+
+def _deleted_at(entry: Path) -> float:
+    m = _ENTRY.fullmatch(entry.name)
+    return int(m.group("ms")) / 1000 if m is not None else 0.0
+
+
+def _move_if_there(source: Path, target: Path) -> None:
+    """Rename `source` to `target` when there is one and `target` is free."""
+    if os.path.lexists(source) and not os.path.lexists(target):
+        os.rename(source, target)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the renames in a folder durable (a power cut after we return keeps them)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
