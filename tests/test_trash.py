@@ -36,6 +36,7 @@ def test_delete_moves_file_and_bak_to_the_trash_drops_the_row_and_tombstones(
     store = make_store(tmp_path / "sessions", 3)
     folder = store.directory
     original = (folder / "s001.json").read_bytes()
+    original_inode = (folder / "s001.json").stat().st_ino
     (folder / "s001.json.bak").write_bytes(b'{"older": true}')
 
     result = store.delete_many(["s001"])
@@ -47,9 +48,10 @@ def test_delete_moves_file_and_bak_to_the_trash_drops_the_row_and_tombstones(
     [entry] = store.trash.entries()
     assert entry.session_id == "s001" and entry.row is not None
     assert entry.row["title"] == json.loads(original)["title"]
-    assert (entry.path / "s001.json").read_bytes() == original  # the very file, not a copy
-    assert (entry.path / "s001.json.bak").read_bytes() == b'{"older": true}'
+    assert entry.path.read_bytes() == original  # the very file, not a copy
+    assert entry.path.with_name(entry.path.name + ".bak").read_bytes() == b'{"older": true}'
     assert entry.path.parent == folder / TRASH_NAME
+    assert entry.path.stat().st_ino == original_inode  # renamed, never copied
     assert stat.S_IMODE(os.stat(folder / TRASH_NAME).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(folder / tombstones.DELETED_NAME).st_mode) == 0o600
     assert not (folder / TRASH_NAME / JOURNAL_NAME).exists()
@@ -131,7 +133,7 @@ def test_purge_and_empty_remove_for_good_by_age(tmp_path: Path) -> None:
     entries = {e.session_id: e for e in trash.entries()}
     # Age one entry by renaming it to an older deletion time (the time is in its name).
     old = entries["s000"].path
-    os.rename(old, old.with_name("s000@1000000"))
+    os.rename(old, old.with_name("s000@1000000.json"))
 
     assert trash.purge(["s001", "s009"]).skipped == {"s009": "not in the trash"}
     assert trash.empty(older_than_days=30, now=entries["s002"].deleted_at + 1) == ["s000"]
@@ -158,21 +160,19 @@ def test_progress_cancels_between_sessions_and_the_done_part_is_consistent(
     assert _tombstone(store.directory) == ["s000", "s001"]
 
 
-@pytest.mark.parametrize("stage", ["journal", "entry", "moved", "bak"])
-def test_recovery_finishes_a_delete_killed_at_each_stage(tmp_path: Path, stage: str) -> None:
+@pytest.mark.parametrize("stage", ["journal", "moved", "bak", "restored-half"])
+def test_recovery_finishes_a_batch_killed_at_each_stage(tmp_path: Path, stage: str) -> None:
     """The states a SIGKILL can leave (test_trash_crash.py kills for real), made by hand."""
     store = make_store(tmp_path / "sessions", 2)
     folder, trash = store.directory, Trash(store.directory)
     (folder / "s000.json.bak").write_bytes(b"{}")
     os.mkdir(folder / TRASH_NAME)
     (folder / TRASH_NAME / JOURNAL_NAME).write_text('{"ids": ["s000"]}')
-    entry = folder / TRASH_NAME / "s000@5"
-    if stage != "journal":
-        entry.mkdir()
+    entry = folder / TRASH_NAME / "s000@5.json"
     if stage in ("moved", "bak"):
-        os.rename(folder / "s000.json", entry / "s000.json")
-    if stage == "bak":
-        os.rename(folder / "s000.json.bak", entry / "s000.json.bak")
+        os.rename(folder / "s000.json", entry)
+    if stage in ("bak", "restored-half"):
+        os.rename(folder / "s000.json.bak", entry.with_name(entry.name + ".bak"))
 
     trash.recover()
 
@@ -181,4 +181,15 @@ def test_recovery_finishes_a_delete_killed_at_each_stage(tmp_path: Path, stage: 
     assert (folder / "s000.json.bak").exists() is not deleted
     assert ("s000" in _index_ids(folder)) is not deleted
     assert tombstones.load_ids(folder / tombstones.DELETED_NAME) == ({"s000"} if deleted else set())
-    assert os.listdir(folder / TRASH_NAME) == (["s000@5"] if deleted else [])
+    expected = ["s000@5.json", "s000@5.json.bak"] if deleted else []
+    assert sorted(os.listdir(folder / TRASH_NAME)) == expected
+
+
+def test_a_lone_backup_left_by_a_killed_purge_is_removed(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "sessions", 1)
+    (store.directory / "s000.json.bak").write_bytes(b"{}")
+    store.delete_many(["s000"])
+    [entry] = store.trash.entries()
+    os.unlink(entry.path)  # the purge's first unlink, then the kill
+    store.trash.recover()
+    assert os.listdir(store.directory / TRASH_NAME) == []
