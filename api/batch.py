@@ -60,9 +60,8 @@ def edit_many(
     returns False needs no write (the session already is as asked) and counts as done.
     Writes what changed, then the index once, even when cancelled or failing midway.
 
-    Files are written in chunks: each chunk's temp files are written and fsynced by a pool
-    of threads (the disk then groups the fsyncs into far fewer journal commits: 1,000 files
-    take a quarter of the time one after the other takes), then renamed in order."""
+    Files are saved in chunks by a pool of threads (see `_commit_chunk`); a cancel or a
+    failure lets the chunk under way finish, and what it saved is indexed."""
     todo = unique_ids(ids)
     result = BatchResult()
     written: list[Record] = []
@@ -100,33 +99,34 @@ def _commit_chunk(
     index: SessionIndex, directory: Path, chunk: list[tuple[str, Record]],
     pool: ThreadPoolExecutor, written: list[Record],
 ) -> None:
-    """Write every file of the chunk to a fsynced temp file, then rename each into place
-    behind its `_saving` mark. A failed write renames nothing of the chunk."""
-    if not chunk:
-        return
-    jobs = []
-    for sid, record in chunk:
-        if isinstance(record.get("messages"), list):
-            record["message_count"] = len(record["messages"])
-        jobs.append(pool.submit(write_temp, directory / f"{sid}.json",
-                                jsonio.dumps_session(record)))
-    temps: list[Path] = []
+    """Save every session of the chunk, each in a thread: temp file, fsync, its `_saving`
+    mark, rename. Threads because both the fsyncs and the renames over old files (about 2 ms
+    each in a 100,000-file folder) wait on the disk, and do it together. Sessions that were
+    saved go to `written` even when another fails; then the first failure is raised."""
+    jobs = [pool.submit(_save_file, index, directory, sid, record) for sid, record in chunk]
     failure: BaseException | None = None
-    for job in jobs:
+    for job, (_, record) in zip(jobs, chunk, strict=True):
         try:
-            temps.append(job.result()[0])
+            job.result()
+            written.append(record)
         except BaseException as exc:
             failure = failure or exc
-    if failure is not None:
-        for tmp in temps:
-            discard(tmp)
-        chunk.clear()
-        raise failure
-    for (sid, record), tmp in zip(chunk, temps, strict=True):
-        index.mark_saving(sid)
-        commit(tmp, directory / f"{sid}.json")
-        written.append(record)
     chunk.clear()
+    if failure is not None:
+        raise failure
+
+
+def _save_file(index: SessionIndex, directory: Path, sid: str, record: Record) -> None:
+    if isinstance(record.get("messages"), list):
+        record["message_count"] = len(record["messages"])
+    path = directory / f"{sid}.json"
+    tmp, _ = write_temp(path, jsonio.dumps_session(record))
+    try:
+        index.mark_saving(sid)
+    except BaseException:
+        discard(tmp)
+        raise
+    commit(tmp, path)
 
 
 def _read(directory: Path, sid: str, result: BatchResult) -> Record | None:
