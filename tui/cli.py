@@ -28,6 +28,7 @@ from tui import __version__
 
 PROG = "session-browser"
 COMMANDS = ("list", "export")
+BULK_COMMANDS = ("archive", "unarchive", "pin", "unpin", "delete", "trash")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in COMMANDS:
         return run_command(argv)
+    if argv and argv[0] in BULK_COMMANDS:  # archive ... QUERY, trash ...: see tui.cli_bulk
+        from tui import cli_bulk
+
+        return cli_bulk.main(argv)
     args = build_parser().parse_args(argv)
     try:
         resolved = resolve_store(args)
