@@ -19,7 +19,7 @@ from api.models import Session
 from api.preview import preview_rows
 from api.projects import ProjectError, project_profile, same_profile
 from api.records import MAX_TITLE, Row, check_session_id, clean_title
-from api.trash import Trash
+from api.trash import RemoteDelete, Trash
 
 __all__ = ["ABSENT", "MAX_TITLE", "BatchResult", "ProjectError", "SessionStore", "clean_title"]
 
@@ -187,9 +187,11 @@ class SessionStore:
                          setter({"project_id": project_id or None}), touch=True,
                          progress=progress)
 
-    def delete_many(self, ids: Iterable[str], progress: Progress | None = None) -> BatchResult:
-        """Move sessions to the trash, as Hermes deletes them but undoably."""
-        return self.trash.delete(ids, progress)
+    def delete_many(self, ids: Iterable[str], progress: Progress | None = None, *,
+                    remote: RemoteDelete | None = None) -> BatchResult:
+        """Move sessions to the trash, as Hermes deletes them but undoably. `remote`: while
+        Hermes WebUI serves the store, what asks it to delete (see `Trash.delete`)."""
+        return self.trash.delete(ids, progress, remote=remote)
 
     def restore_many(self, ids: Iterable[str],
                      progress: Progress | None = None) -> BatchResult:

@@ -25,7 +25,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,10 @@ _ENTRY = re.compile(r"(?P<sid>[A-Za-z0-9-][A-Za-z0-9_-]{0,127})@(?P<ms>\d{1,16})
 MESSAGING_SOURCES = frozenset(
     {"discord", "email", "wecom", "wecom_callback", "slack", "telegram", "weixin", "matrix"}
 )
+
+
+#: Asks a running Hermes WebUI to delete one session; raises when it does not.
+RemoteDelete = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,15 @@ class Trash:
 
     # ── delete and restore ─────────────────────────────────────────────────
 
-    def delete(self, ids: Iterable[str], progress: Progress | None = None) -> BatchResult:
-        """Move these sessions to the trash (as Hermes deletes them, but kept)."""
+    def delete(self, ids: Iterable[str], progress: Progress | None = None, *,
+               remote: RemoteDelete | None = None) -> BatchResult:
+        """Move these sessions to the trash (as Hermes deletes them, but kept).
+
+        A running Hermes WebUI keeps every session it has served in memory and lists it from
+        there whatever the folder holds, so while it serves the store, pass `remote`: a
+        function asking it to delete one session (its `POST /api/session/delete`, raising
+        on failure). Each session's files are then hard-linked into the trash first (no data
+        copied) and Hermes deletes its own names, forgetting the session in memory too."""
         todo = unique_ids(ids)
         result = BatchResult()
         with self.index.lock.hold():
@@ -116,7 +127,7 @@ class Trash:
             stamp = int(time.time() * 1000)
             try:
                 for number, sid in enumerate(todo, 1):
-                    reason = self._delete_one(sid, stamp)
+                    reason = self._delete_one(sid, stamp, remote)
                     if reason is None:
                         result.done.append(sid)
                     else:
@@ -130,7 +141,7 @@ class Trash:
                 self.recover()  # the index and the tombstone for what moved; drops the journal
         return result
 
-    def _delete_one(self, sid: str, stamp: int) -> str | None:
+    def _delete_one(self, sid: str, stamp: int, remote: RemoteDelete | None) -> str | None:
         if not is_safe_id(sid):
             return "not a session id"
         main = self.directory / f"{sid}.json"
@@ -143,8 +154,34 @@ class Trash:
         while os.path.lexists(entry) or os.path.lexists(_bak(entry)):
             stamp += 1
             entry = self.folder / f"{sid}@{stamp}.json"
+        bak = self.directory / f"{sid}.json.bak"
+        if remote is not None:
+            return self._delete_remotely(sid, main, bak, entry, remote)
         os.rename(main, entry)  # the commit point: now it is in the trash
-        _move_if_there(self.directory / f"{sid}.json.bak", _bak(entry))
+        _move_if_there(bak, _bak(entry))
+        return None
+
+    def _delete_remotely(
+        self, sid: str, main: Path, bak: Path, entry: Path, remote: RemoteDelete,
+    ) -> str | None:
+        """Link the files into the trash, then let Hermes unlink its names (the commit point
+        is its unlink of `main`); if it does not, take the links back."""
+        os.link(main, entry, follow_symlinks=False)
+        if os.path.lexists(bak):
+            os.link(bak, _bak(entry), follow_symlinks=False)
+        try:
+            remote(sid)
+        except Exception as exc:
+            reason = f"Hermes WebUI did not delete it: {exc}"
+        else:
+            if not os.path.lexists(main):
+                _drop_same(bak, _bak(entry))  # Hermes unlinks the backup after the file
+                return None
+            reason = "Hermes WebUI did not delete it"
+        if os.path.lexists(main):
+            _drop_same(_bak(entry), bak)
+            _drop_same(entry, main)
+            return reason
         return None
 
     def restore(self, ids: Iterable[str], progress: Progress | None = None) -> BatchResult:
@@ -271,7 +308,11 @@ class Trash:
             if in_store:  # a restore killed between its two renames
                 for entry in lone.get(sid, []):
                     _move_if_there(_bak(entry), bak)
+                for entry in entries.get(sid, []):  # links of a remote delete that did not end
+                    _drop_same(_bak(entry), bak)
+                    _drop_same(entry, main)
             elif entries.get(sid):  # a delete killed between its two renames
+                _drop_same(bak, _bak(entries[sid][0]))
                 _move_if_there(bak, _bak(entries[sid][0]))
                 trashed.append(sid)
             if in_store:
@@ -331,6 +372,13 @@ def _bak(entry: Path) -> Path:
 def _deleted_at(entry: Path) -> float:
     m = _ENTRY.fullmatch(entry.name)
     return int(m.group("ms")) / 1000 if m is not None else 0.0
+
+
+def _drop_same(name: Path, other: Path) -> None:
+    """Unlink `name` when it is a second name (a hard link) of the file `other` names."""
+    with contextlib.suppress(OSError):
+        if os.path.samefile(name, other) and os.lstat(name).st_nlink > 1:
+            os.unlink(name)
 
 
 def _move_if_there(source: Path, target: Path) -> None:

@@ -193,3 +193,45 @@ def test_a_lone_backup_left_by_a_killed_purge_is_removed(tmp_path: Path) -> None
     os.unlink(entry.path)  # the purge's first unlink, then the kill
     store.trash.recover()
     assert os.listdir(store.directory / TRASH_NAME) == []
+
+
+def test_a_remote_delete_links_first_and_takes_the_links_back_when_it_fails(
+    tmp_path: Path,
+) -> None:
+    store = make_store(tmp_path / "sessions", 2)
+    folder = store.directory
+    (folder / "s000.json.bak").write_bytes(b"{}")
+    before = (folder / "s000.json").read_bytes()
+
+    def refusing(sid: str) -> None:
+        raise RuntimeError("503: Session busy")
+
+    result = store.delete_many(["s000"], remote=refusing)
+    assert result.skipped == {"s000": "Hermes WebUI did not delete it: 503: Session busy"}
+    assert (folder / "s000.json").read_bytes() == before
+    assert (folder / "s000.json").stat().st_nlink == 1 and os.listdir(folder / TRASH_NAME) == []
+
+    def hermes(sid: str) -> None:  # what its delete route does to the folder
+        os.unlink(folder / f"{sid}.json")
+        (folder / f"{sid}.json.bak").unlink(missing_ok=True)
+
+    assert store.delete_many(["s000"], remote=hermes).done == ["s000"]
+    [entry] = store.trash.entries()
+    assert entry.path.read_bytes() == before and entry.path.stat().st_nlink == 1
+    assert entry.path.with_name(entry.path.name + ".bak").read_bytes() == b"{}"
+    assert _tombstone(folder) == ["s000"] and "s000" not in _index_ids(folder)
+
+
+def test_recovery_takes_back_the_links_of_a_remote_delete_killed_before_hermes_acted(
+    tmp_path: Path,
+) -> None:
+    store = make_store(tmp_path / "sessions", 1)
+    folder = store.directory
+    (folder / "s000.json.bak").write_bytes(b"{}")
+    os.mkdir(folder / TRASH_NAME)
+    (folder / TRASH_NAME / JOURNAL_NAME).write_text('{"ids": ["s000"]}')
+    os.link(folder / "s000.json", folder / TRASH_NAME / "s000@5.json")
+    os.link(folder / "s000.json.bak", folder / TRASH_NAME / "s000@5.json.bak")
+    store.trash.recover()
+    assert os.listdir(folder / TRASH_NAME) == []
+    assert (folder / "s000.json").stat().st_nlink == 1 and "s000" in _index_ids(folder)
