@@ -47,6 +47,25 @@ def report(progress: Progress | None, done: int, total: int) -> bool:
     return progress is None or progress(done, total) is not False
 
 
+def run_each(
+    todo: list[str], one: Callable[[str], str | None], progress: Progress | None,
+) -> BatchResult:
+    """Do `one` for each id (it returns None when done, else why it skipped the id),
+    reporting progress between ids and stopping when the callback asks."""
+    result = BatchResult()
+    for number, sid in enumerate(todo, 1):
+        reason = one(sid)
+        if reason is None:
+            result.done.append(sid)
+        else:
+            result.skipped[sid] = reason
+        if number < len(todo) and not report(progress, number, len(todo)):
+            result.cancelled = True
+            return result
+    report(progress, len(todo), len(todo))
+    return result
+
+
 def edit_many(
     index: SessionIndex,
     directory: Path,

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from api import jsonio, tombstones
 from api.atomic import atomic_write
-from api.batch import BatchResult, Progress, report, unique_ids
+from api.batch import BatchResult, Progress, run_each, unique_ids
 from api.index import CorruptSession, SessionIndex, index_for, read_session_file
 from api.records import Record, Row, is_safe_id, row_from_record
 
@@ -119,27 +119,15 @@ class Trash:
         on failure). Each session's files are then hard-linked into the trash first (no data
         copied) and Hermes deletes its own names, forgetting the session in memory too."""
         todo = unique_ids(ids)
-        result = BatchResult()
         with self.index.lock.hold():
             self.recover()
-            self._ensure_folder()
             self._begin(todo)
             stamp = int(time.time() * 1000)
             try:
-                for number, sid in enumerate(todo, 1):
-                    reason = self._delete_one(sid, stamp, remote)
-                    if reason is None:
-                        result.done.append(sid)
-                    else:
-                        result.skipped[sid] = reason
-                    if number < len(todo) and not report(progress, number, len(todo)):
-                        result.cancelled = True
-                        break
-                else:
-                    report(progress, len(todo), len(todo))
+                return run_each(todo, lambda sid: self._delete_one(sid, stamp, remote),
+                                progress)
             finally:
                 self.recover()  # the index and the tombstone for what moved; drops the journal
-        return result
 
     def _delete_one(self, sid: str, stamp: int, remote: RemoteDelete | None) -> str | None:
         if not is_safe_id(sid):
@@ -188,26 +176,15 @@ class Trash:
         """Put these sessions back where Hermes lists them, off its tombstone, with their
         index rows (from their files, every field as it was)."""
         todo = unique_ids(ids)
-        result = BatchResult()
         with self.index.lock.hold():
             self.recover()
             entries = self._entries_of(set(todo))
             self._begin(todo)
             try:
-                for number, sid in enumerate(todo, 1):
-                    reason = self._restore_one(sid, entries.get(sid, []))
-                    if reason is None:
-                        result.done.append(sid)
-                    else:
-                        result.skipped[sid] = reason
-                    if number < len(todo) and not report(progress, number, len(todo)):
-                        result.cancelled = True
-                        break
-                else:
-                    report(progress, len(todo), len(todo))
+                return run_each(todo, lambda sid: self._restore_one(sid, entries.get(sid, [])),
+                                progress)
             finally:
                 self.recover()
-        return result
 
     def _restore_one(self, sid: str, entries: list[Path]) -> str | None:
         main = self.directory / f"{sid}.json"
