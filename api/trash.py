@@ -220,6 +220,7 @@ class Trash:
         now = time.time() if now is None else now
         cutoff = now - older_than_days * 86400
         with self.index.lock.hold():
+            self.recover()
             old = [sid for _, sid, at in self._names() if at <= cutoff]
             if not old:
                 return []
