@@ -9,16 +9,19 @@ another program wrote a moment before.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from api.batch import BatchResult, Progress, edit_many, setter
 from api.index import INDEX_NAME, FileSig, SessionIndex, file_sig, index_for
 from api.models import Session
 from api.preview import preview_rows
+from api.projects import ProjectError, project_profile, same_profile
 from api.records import MAX_TITLE, Row, check_session_id, clean_title
+from api.trash import RemoteDelete, Trash
 
-__all__ = ["ABSENT", "MAX_TITLE", "SessionStore", "clean_title"]
+__all__ = ["ABSENT", "MAX_TITLE", "BatchResult", "ProjectError", "SessionStore", "clean_title"]
 
 
 class _Absent:
@@ -144,3 +147,53 @@ class SessionStore:
     def set_archived(self, session_id: str, archived: bool) -> Row:
         # Archive keeps updated_at, so the list does not reorder under the user.
         return self.update(session_id, {"archived": bool(archived)}, touch=False)
+
+    # ── many sessions at once (see api.batch and api.trash) ────────────────
+
+    @property
+    def trash(self) -> Trash:
+        """Deleted sessions: list, restore, purge, empty (see `api.trash`)."""
+        return Trash(self.directory, self._index)
+
+    def set_pinned_many(self, ids: Iterable[str], pinned: bool,
+                        progress: Progress | None = None) -> BatchResult:
+        """Pin or unpin many sessions: each file written once, the index once."""
+        return edit_many(self._index, self.directory, ids, setter({"pinned": bool(pinned)}),
+                         touch=True, progress=progress)
+
+    def set_archived_many(self, ids: Iterable[str], archived: bool,
+                          progress: Progress | None = None) -> BatchResult:
+        """Archive or unarchive many sessions, keeping their `updated_at`."""
+        return edit_many(self._index, self.directory, ids,
+                         setter({"archived": bool(archived)}), touch=False, progress=progress)
+
+    def set_project_many(self, ids: Iterable[str], project_id: str | None,
+                         progress: Progress | None = None) -> BatchResult:
+        """Move many sessions to a project (None: to no project). Refused as a whole, with
+        `ProjectError`, when the project is unknown or some session is of another profile
+        than the project's: Hermes' rule that a project belongs to one profile."""
+        ids = list(ids)
+        if project_id:
+            owner = project_profile(self.directory, project_id)
+            rows = {row["session_id"]: row for row in self.list_rows()}
+            others = [sid for sid in ids
+                      if sid in rows and not same_profile(rows[sid].get("profile"), owner)]
+            if others:
+                shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+                raise ProjectError(
+                    f"the project belongs to profile {owner!r}; {len(others)} of the sessions "
+                    f"belong to another profile ({shown}): move them within their profile")
+        return edit_many(self._index, self.directory, ids,
+                         setter({"project_id": project_id or None}), touch=True,
+                         progress=progress)
+
+    def delete_many(self, ids: Iterable[str], progress: Progress | None = None, *,
+                    remote: RemoteDelete | None = None) -> BatchResult:
+        """Move sessions to the trash, as Hermes deletes them but undoably. `remote`: while
+        Hermes WebUI serves the store, what asks it to delete (see `Trash.delete`)."""
+        return self.trash.delete(ids, progress, remote=remote)
+
+    def restore_many(self, ids: Iterable[str],
+                     progress: Progress | None = None) -> BatchResult:
+        """Bring sessions back from the trash."""
+        return self.trash.restore(ids, progress)

@@ -28,6 +28,7 @@ from tui import __version__
 
 PROG = "session-browser"
 COMMANDS = ("list", "export")
+BULK_COMMANDS = ("archive", "unarchive", "pin", "unpin", "delete", "trash")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -308,6 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.cli_report import run_report
 
         return run_report(argv)
+    if argv and argv[0] in BULK_COMMANDS:  # archive ... QUERY, trash ...: see tui.cli_bulk
+        from tui import cli_bulk
+
+        return cli_bulk.main(argv)
     args = build_parser().parse_args(argv)
     if args.print_config:
         from tui.cli_report import print_config

@@ -8,7 +8,15 @@
   `project:"data team"`;
 - `is:pinned`, `is:archived` (a prefix is enough: `is:p`); `is:archived` shows archived sessions
   even while they are hidden;
+- `project:none`: sessions in no project (`-project:none`: in some project);
+- on last activity (`last_message_at`, else `updated_at`): `before:DATE` (before that day
+  began), `after:DATE` (from that day on), DATE as `2026-05-01` or `2026-05-01T14:30` in local
+  time; `older:AGE` / `newer:AGE`, AGE a number and a unit: `12h`, `30d`, `2w`, `6m` (30-day
+  months), `1y` (365 days). `-older:30d` is `newer:30d`, `-before:D` is `after:D`;
 - `-` before any of these excludes instead: `-is:pinned`, `-model:mini`, `-draft`.
+
+A value that is not a date or an age (`older:banana`) sets `Query.error`, a line to show the
+user; the rest of the query still applies.
 
 A qualifier still being typed (`model:` with no value, a lone `-`) changes nothing, so the list
 does not flicker empty between keystrokes. Anything else with a colon (`http://x`) is a word.
@@ -19,14 +27,24 @@ does not flicker empty between keystrokes. Anything else with a colon (`http://x
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 Row = dict[str, Any]
 
 FIELDS = ("project", "model", "workspace")
-_TOKEN = re.compile(r'(-)?(?:(project|model|workspace|is):)?("[^"]*"?|\S*)', re.IGNORECASE)
+_TOKEN = re.compile(
+    r'(-)?(?:(project|model|workspace|is|before|after|older|newer):)?("[^"]*"?|\S*)',
+    re.IGNORECASE,
+)
+_AGE = re.compile(r"(\d+(?:\.\d+)?)([hdwmy])")
+_UNIT_SECONDS = {"h": 3600.0, "d": 86400.0, "w": 7 * 86400.0, "m": 30 * 86400.0,
+                 "y": 365 * 86400.0}
+#: Negating a time qualifier gives its opposite.
+_OPPOSITE = {"before": "after", "after": "before", "older": "newer", "newer": "older"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,12 @@ class Query:
     archived: bool | None = None
     #: The words as typed (case kept), for the full-text search of message contents.
     fts_words: tuple[str, ...] = field(default=(), compare=False)
+    #: Last activity bounds: ("before"|"after", epoch seconds) and ("older"|"newer", seconds).
+    times: tuple[tuple[str, float], ...] = ()
+    #: `project:none` (True) / `-project:none` (False)
+    no_project: bool | None = None
+    #: What was wrong with a value (`older:banana`), for the user; None when all is well.
+    error: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> Query:
@@ -53,6 +77,9 @@ class Query:
         exclude: list[tuple[str, str]] = []
         pinned: bool | None = None
         archived: bool | None = None
+        times: list[tuple[str, float]] = []
+        no_project: bool | None = None
+        error: str | None = None
         for match in _TOKEN.finditer(text):
             if not match.group(0):
                 continue
@@ -79,9 +106,20 @@ class Query:
                 elif "archived".startswith(low):
                     archived = wanted
                 continue  # an unknown state narrows nothing
+            if qualifier in _OPPOSITE:
+                kind = _OPPOSITE[qualifier] if negate else qualifier
+                bound = _time_bound(qualifier, value)
+                if isinstance(bound, str):
+                    error = error or bound
+                else:
+                    times.append((kind, bound))
+                continue
+            if qualifier == "project" and low == "none":
+                no_project = negate is None
+                continue
             (exclude if negate else include).append((qualifier, low))
         return cls(text, tuple(words), tuple(not_words), tuple(include), tuple(exclude),
-                   pinned, archived, tuple(fts))
+                   pinned, archived, tuple(fts), tuple(times), no_project, error)
 
     @property
     def empty(self) -> bool:
@@ -91,7 +129,7 @@ class Query:
     def has_fields(self) -> bool:
         """Anything besides plain words (qualifiers narrow by row fields, not the haystack)."""
         return bool(self.include or self.exclude or self.pinned is not None
-                    or self.archived is not None)
+                    or self.archived is not None or self.times or self.no_project is not None)
 
     def values(self, name: str) -> tuple[str, ...]:
         """The (positive) values given for one field, for highlighting that column."""
@@ -100,9 +138,9 @@ class Query:
     def refines(self, other: Query) -> bool:
         """True when every row matching `self` also matches `other`, so `self` can filter
         `other`'s result instead of every row (typing one more letter, the common case)."""
-        if (self.include, self.exclude, self.pinned, self.archived) != (
-            other.include, other.exclude, other.pinned, other.archived
-        ):
+        if (self.include, self.exclude, self.pinned, self.archived, self.times,
+                self.no_project) != (other.include, other.exclude, other.pinned,
+                                     other.archived, other.times, other.no_project):
             return False
         if not set(other.not_words) <= set(self.not_words):
             return False
@@ -124,12 +162,15 @@ def project_names(projects: Mapping[str, Any]) -> dict[str, str]:
 
 
 def field_matcher(
-    query: Query, projects: Mapping[str, Any]
+    query: Query, projects: Mapping[str, Any], clock: Callable[[], float] | None = None
 ) -> Callable[[Row], bool] | None:
     """A predicate for the qualifiers of `query` (None when it has none). Archived visibility
-    is the caller's: it also depends on whether archived sessions are shown."""
-    if not (query.include or query.exclude or query.pinned is not None):
+    is the caller's: it also depends on whether archived sessions are shown. Ages count back
+    from `clock()` (default: the wall clock), read once here."""
+    if not (query.include or query.exclude or query.pinned is not None or query.times
+            or query.no_project is not None):
         return None
+    window = activity_window(query, (clock or time.time)())
     names = project_names(projects)
 
     def text_of(row: Row, name: str) -> str:
@@ -141,10 +182,15 @@ def field_matcher(
         value = row.get(name)
         return value.lower() if isinstance(value, str) else ""
 
-    include, exclude, pinned = query.include, query.exclude, query.pinned
+    include, exclude, pinned, no_project = (query.include, query.exclude, query.pinned,
+                                            query.no_project)
 
     def match(row: Row) -> bool:
         if pinned is not None and row["pinned"] is not pinned:
+            return False
+        if no_project is not None and (not row.get("project_id")) is not no_project:
+            return False
+        if window is not None and not window[0] <= last_activity(row) < window[1]:
             return False
         for name, value in include:
             if value not in text_of(row, name):
@@ -152,6 +198,50 @@ def field_matcher(
         return all(value not in text_of(row, name) for name, value in exclude)
 
     return match
+
+
+def last_activity(row: Row) -> float:
+    """When a session was last active: its last message, else its last update."""
+    for key in ("last_message_at", "updated_at"):
+        value = row.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value:
+            return float(value)
+    return 0.0
+
+
+def activity_window(query: Query, now: float) -> tuple[float, float] | None:
+    """The [start, end) of last activity the time qualifiers allow, None when they set
+    none; several of them narrow together."""
+    if not query.times:
+        return None
+    start, end = float("-inf"), float("inf")
+    for kind, value in query.times:
+        if kind == "after":
+            start = max(start, value)
+        elif kind == "before":
+            end = min(end, value)
+        elif kind == "newer":
+            start = max(start, now - value)
+        else:  # older
+            end = min(end, now - value)
+    return start, end
+
+
+def _time_bound(qualifier: str, value: str) -> float | str:
+    """Seconds (an age) or an epoch (a date) from a value, or the error to show."""
+    if qualifier in ("older", "newer"):
+        m = _AGE.fullmatch(value.strip().lower())
+        if m is None:
+            return (f"{qualifier}:{value}: not an age; give a number and a unit, "
+                    "as in 12h, 30d, 2w, 6m or 1y")
+        return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    try:
+        when = datetime.fromisoformat(value.strip().upper())
+    except ValueError:
+        return f"{qualifier}:{value}: not a date; give one as 2026-05-01 or 2026-05-01T14:30"
+    if when.tzinfo is None:
+        when = when.astimezone()  # local time, as the list shows it
+    return when.timestamp()
 
 
 def find_spans(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
