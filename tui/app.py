@@ -29,10 +29,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeGuard
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -41,22 +41,26 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from api.projects import Project, load_projects
-from api.store import SessionStore
+from api.store import SessionStore, clean_title
+from tui.editing.controller import EditController
+from tui.editing.queue import SaveFinished
+from tui.editing.saver import SaverFor
+from tui.errors import describe_error
 from tui.exporting import export_session
 from tui.keys import APP_KEYS, LIST_KEYS
 from tui.live import POLL_SECONDS, RowsDelta, StoreWatcher, diff_rows, forget
+from tui.messages import RowChanged
 from tui.query import EMPTY, Query
-from tui.rows import DEFAULT_ORDER, ORDERS, Edit, EditLedger, Order, Row, SessionRows
-from tui.saver import SaveFinished, SaveQueue, describe_error
+from tui.rows import DEFAULT_ORDER, ORDERS, Order, Row, SessionRows
 from tui.screens.help import HelpScreen
-from tui.text import Clock, inert
-from tui.undo import UndoStack
-from tui.widgets.rename_editor import MAX_TITLE, RenameEditor
+from tui.text import Clock, inert, quote
+from tui.widgets.rename_editor import RenameEditor
 from tui.widgets.results import MessageResults, Result
 from tui.widgets.search_bar import SearchBar
 from tui.widgets.session_list import SessionList
@@ -127,18 +131,6 @@ def quiet_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def clean_title(title: str) -> str:
-    """The title a rename will store: what `SessionStore.rename` does to it (whitespace runs
-    folded, trimmed to the store's limit), so the optimistic row matches the saved one."""
-    return " ".join(title.split())[:MAX_TITLE].strip()
-
-
-def _quote(title: str, limit: int = 40) -> str:
-    """A title for a message: inert, and short enough for a toast."""
-    title = inert(title)
-    return f"“{title if len(title) <= limit else title[: limit - 1] + '…'}”"
 
 
 class RowsLoaded(Message):
@@ -242,6 +234,7 @@ class SessionBrowser(App[None]):
         cache_root: Path | None = None,
         export_dir: Path | None = None,
         index_in_child: bool = True,
+        saver_for: SaverFor | None = None,
     ) -> None:
         """`clock` and `tz` decide what "3 min ago" means (tests freeze them); `store_label`
         replaces the store path in the status line; `banner` is a notice shown above the list
@@ -251,7 +244,8 @@ class SessionBrowser(App[None]):
         `cache_root`: where the message search index lives (default: the user's cache folder).
         `export_dir`: where `e` writes Markdown files (default: the current folder).
         `index_in_child`: check every session for the message index in a child process (see
-        `tui.indexer`), not in a thread of this one."""
+        `tui.indexer`), not in a thread of this one. `saver_for`: what saves an edit of a
+        session (default: the store; see `tui.editing.saver`)."""
         super().__init__()
         self.store = store
         self.clock = clock
@@ -262,9 +256,10 @@ class SessionBrowser(App[None]):
         self.export_dir = export_dir
         self.rows = SessionRows()
         self.projects: dict[str, Project] = {}
-        self.ledger = EditLedger()
-        self.saves = SaveQueue(self)
-        self.undo_stack = UndoStack()
+        #: Rows changed by an edit or by another program: screens showing them subscribe.
+        self.row_changed: Signal[RowChanged] = Signal(self, "row-changed")
+        self.edits = EditController(self, store, clock, self._row_of, self.row_changed,
+                                    saver_for)
         self.watcher = StoreWatcher(store)
         self.cache_root = cache_root
         self._search_index: SearchIndex | None = None
@@ -275,10 +270,6 @@ class SessionBrowser(App[None]):
         self._index_closed = threading.Event()  # set as the app closes: a stopped child is no error
         self.loaded = False
         self._quitting = False
-        # Live updates: landed saves are counted, so a reload that read the store before a
-        # save landed does not put the old row back on screen (see `rows_loaded`).
-        self._save_epoch = 0
-        self._landed: dict[str, int] = {}
         self._reloading = False
         self._reload_again = False
         self._reload_failed = False
@@ -322,6 +313,7 @@ class SessionBrowser(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.row_changed.subscribe(self, self._row_changed, immediate=True)
         self.session_list.focus()
         self.reload_rows()  # the first read: no second read starts until it is done
         self.set_interval(CLOCK_REFRESH_SECONDS, self._tick)
@@ -365,7 +357,7 @@ class SessionBrowser(App[None]):
         if self.rows.show_archived:
             text += " (with archived)"
         text += f" · by {self.rows.order.label}"
-        pending = len(self.ledger)
+        pending = self.edits.pending
         if pending:
             text += f" · saving {pending}…"
         self.counts.update(text)
@@ -500,7 +492,7 @@ class SessionBrowser(App[None]):
         self._reloading = True
         self._reload_again = False
         rows = self.rows
-        self.load_rows(rows.show_archived, rows.order, rows.query, self._save_epoch,
+        self.load_rows(rows.show_archived, rows.order, rows.query, self.edits.epoch,
                        self.loaded, self._seen if self.loaded else None)
 
     @on(RowsLoaded)
@@ -579,8 +571,7 @@ class SessionBrowser(App[None]):
         # What the editor and the transcripts showed, before the list changes under them.
         watched = [editing, *(screen.session_id for screen in self._transcripts())]
         before = {sid: old.get(sid) for sid in watched if sid is not None}
-        recent = {sid for sid, landed in self._landed.items() if landed > message.epoch}
-        self._landed.clear()
+        recent = self.edits.landed_since(message.epoch)
         seen = message.seen
 
         def to_show(fresh: Row) -> Row:
@@ -589,12 +580,12 @@ class SessionBrowser(App[None]):
             if sid in recent and shown is not None:
                 forget(seen, fresh)  # perhaps older than the saved row: take it next time
                 return shown
-            return self.ledger.rebase(sid, fresh)
+            return self.edits.ledger.rebase(sid, fresh)
 
         if message.rows is not None:
             rows = message.rows
             self._apply_view(rows)
-            changed = [row for sid in recent.union(self.ledger.pending_ids())
+            changed = [row for sid in recent.union(self.edits.ledger.pending_ids())
                        if (row := rows.get(sid)) is not None]
             removed: Iterable[str] = ()
         else:
@@ -611,7 +602,7 @@ class SessionBrowser(App[None]):
             gone = before.get(editing)
             self._close_editor()
             self.notify(
-                f"{_quote(gone['title'] if gone else editing)} was deleted or hidden by "
+                f"{quote(gone['title'] if gone else editing)} was deleted or hidden by "
                 "another program while you renamed it.",
                 title="Rename", severity="warning", markup=False,
             )
@@ -626,8 +617,7 @@ class SessionBrowser(App[None]):
         for screen in self._transcripts():
             now = rows.get(screen.session_id)
             if now is not None and now != before.get(screen.session_id):
-                screen.show_row(now)
-                screen.reload()  # its messages may have changed too
+                self.row_changed.publish(RowChanged(screen.session_id, now, reread=True))
         if self.editor.is_open:
             self.call_after_refresh(self._place_editor)
         if self._hits is not None:
@@ -960,7 +950,7 @@ class SessionBrowser(App[None]):
         self.push_screen(
             TranscriptScreen(
                 self.store, session_id, message_index=message_index, clock=self.clock,
-                tz=self.tz, row=self.rows.get(session_id),
+                tz=self.tz, row=self.rows.get(session_id), row_changed=self.row_changed,
             ),
             lambda _: self._back_from_transcript(session_id),
         )
@@ -984,18 +974,14 @@ class SessionBrowser(App[None]):
     def on_transcript_screen_edit_requested(self, message: TranscriptScreen.EditRequested) -> None:
         """r, p or a pressed in a transcript: the same edit as from the list. (Found by name,
         not `@on`, so the transcript's module is not imported before it is needed.)"""
-        row = self.rows.get(message.session_id)
-        if row is None:
-            self.notify("This session is no longer in the store.", severity="warning",
-                        markup=False)
-            return
+        sid = message.session_id
         if message.action == "rename":
             if message.title is not None:
-                self._rename(row, message.title)
+                self.edits.rename(sid, message.title)
         elif message.action == "toggle_pin":
-            self._toggle_pin(row)
+            self.edits.toggle_pin(sid)
         elif message.action == "toggle_archive":
-            self._toggle_archive(row)
+            self.edits.toggle_archive(sid)
 
     # ── editing ─────────────────────────────────────────────────────────────
 
@@ -1004,8 +990,16 @@ class SessionBrowser(App[None]):
             return None
         return self.session_list.highlighted
 
-    def _show(self, row: Row) -> None:
-        """Put a changed row on screen, the cursor staying on the session it was on."""
+    def _row_of(self, session_id: str) -> Row | None:
+        return self.rows.get(session_id)
+
+    def _row_changed(self, change: RowChanged) -> None:
+        """An edit changed a row (or only the count of pending saves): put it on screen, the
+        cursor staying on the session it was on."""
+        row = change.row
+        if change.reread or row is None:
+            self.update_status()
+            return
         listing = self.session_list
         current = listing.highlighted
         keep = current["session_id"] if current is not None else None
@@ -1018,38 +1012,12 @@ class SessionBrowser(App[None]):
             self.refresh_bindings()
         if self.editor.is_open:
             self.call_after_refresh(self._place_editor)
-        for screen in self._transcripts():
-            if screen.session_id == row["session_id"]:
-                screen.show_row(row)
         if self._hits is not None:
             self._show_hits()
 
-    def _edit(self, row: Row, changes: Row, what: str, call: Callable[[], Row]) -> Edit:
-        """Show an edit at once and queue its save (see `EditLedger`, `SaveQueue`)."""
-        edit = Edit(row["session_id"], changes, what)
-        self._show(self.ledger.begin(row, edit))
-        self.saves.submit(edit, call)
-        self.update_status()
-        return edit
-
     @on(SaveFinished)
     def save_finished(self, message: SaveFinished) -> None:
-        edit = message.edit
-        self._save_epoch += 1
-        self._landed[edit.session_id] = self._save_epoch
-        row = self.ledger.settle(edit, message.row)
-        if self.rows.get(edit.session_id) is not None:
-            self._show(row)
-        if message.error is not None:
-            self.undo_stack.discard(edit)
-            self.notify(
-                describe_error(message.error, f"{edit.what} {_quote(row['title'])}"),
-                title="Not saved",
-                severity="error",
-                markup=False,
-                timeout=8,
-            )
-        self.update_status()
+        self.edits.save_finished(message)
 
     def action_rename(self) -> None:
         self._open_editor(retry=True)
@@ -1088,25 +1056,8 @@ class SessionBrowser(App[None]):
             )
             return
         self._close_editor()
-        row = self.rows.get(message.session_id)
-        if row is not None:
-            self._rename(row, message.title)
-
-    def _rename(self, row: Row, title: str) -> None:
-        title = clean_title(title)
-        if not title:
-            self.notify("A title cannot be empty.", title="Rename", severity="warning",
-                        markup=False)
-            return
-        if title == row["title"]:
-            return
-        sid, before = row["session_id"], row["title"]
-        replaced: dict[str, Any] = {}
-        edit = self._edit(
-            row, {"title": title, "updated_at": self.clock()}, "rename",
-            lambda: self.store.rename(sid, title, replaced=replaced),
-        )
-        self.undo_stack.push(edit, "title", before, replaced)
+        if self.rows.get(message.session_id) is not None:
+            self.edits.rename(message.session_id, message.title)
 
     def _close_editor(self) -> None:
         self.editor.close()
@@ -1116,63 +1067,17 @@ class SessionBrowser(App[None]):
     def action_toggle_pin(self) -> None:
         row = self._highlighted()
         if row is not None:
-            self._toggle_pin(row)
-
-    def _toggle_pin(self, row: Row) -> None:
-        sid, pinned = row["session_id"], not row["pinned"]
-        edit = self._edit(
-            row, {"pinned": pinned, "updated_at": self.clock()}, "pin" if pinned else "unpin",
-            lambda: self.store.set_pinned(sid, pinned),
-        )
-        self.undo_stack.push(edit, "pinned", not pinned)
+            self.edits.toggle_pin(row["session_id"])
 
     def action_toggle_archive(self) -> None:
         row = self._highlighted()
         if row is not None:
-            self._toggle_archive(row)
-
-    def _toggle_archive(self, row: Row) -> None:
-        sid, archived = row["session_id"], not row["archived"]
-        edit = self._edit(
-            row, {"archived": archived}, "archive" if archived else "unarchive",
-            lambda: self.store.set_archived(sid, archived),
-        )
-        self.undo_stack.push(edit, "archived", not archived)
+            self.edits.toggle_archive(row["session_id"])
 
     def action_undo(self) -> None:
-        """`u`, ctrl+z: set back what the last edit changed, as a new edit (saved in order
-        after everything before it)."""
-        if self.editor.is_open:
-            return
-        entry = self.undo_stack.pop()
-        if entry is None:
-            self.notify("Nothing to undo.", title="Undo", markup=False, timeout=3)
-            return
-        row = self.rows.get(entry.session_id)
-        if row is None:
-            self.notify("That session is no longer in the store.", title="Undo",
-                        severity="warning", markup=False)
-            return
-        sid, what = row["session_id"], entry.edit.what
-        before: Any = entry.before
-        changes: Row
-        call: Callable[[], Row]
-        if entry.field == "title":
-            changes = {"title": before, "updated_at": self.clock()}
-            replaced = entry.replaced  # filled by the rename's save, which runs before this
-
-            def call() -> Row:
-                manual = {k: v for k, v in replaced.items() if k == "manual_title"}
-                return self.store.update(sid, {"title": before, **manual})
-        elif entry.field == "pinned":
-            changes = {"pinned": before, "updated_at": self.clock()}
-            call = lambda: self.store.set_pinned(sid, before)  # noqa: E731
-        else:
-            changes = {"archived": before}
-            call = lambda: self.store.set_archived(sid, before)  # noqa: E731
-        self._edit(row, changes, f"undo the {what} of", call)
-        self.notify(f"Undid the {what} of {_quote(row['title'])}.", title="Undo",
-                    markup=False, timeout=4)
+        """`u`, ctrl+z: set back what the last edit changed."""
+        if not self.editor.is_open:
+            self.edits.undo()
 
     def action_toggle_show_archived(self) -> None:
         if self.editor.is_open:
@@ -1226,13 +1131,13 @@ class SessionBrowser(App[None]):
         if message.path is None:
             error = message.error or RuntimeError("unknown error")
             self.notify(
-                describe_error(error, f"export {_quote(message.title)}",
+                describe_error(error, f"export {quote(message.title)}",
                                denied="permission denied (the folder is read-only)",
                                missing="the session file was deleted by another program"),
                 title="Not exported", severity="error", markup=False, timeout=8,
             )
             return
-        self.notify(f"{_quote(message.title)} → {message.path}", title="Exported",
+        self.notify(f"{quote(message.title)} → {message.path}", title="Exported",
                     markup=False, timeout=10)
 
     def action_help(self) -> None:
@@ -1243,7 +1148,7 @@ class SessionBrowser(App[None]):
 
     async def action_quit(self) -> None:
         """Quit once every queued save is on disk; a second `q` while waiting quits at once."""
-        if not self.saves.busy or self._quitting:
+        if not self.edits.busy or self._quitting:
             self.exit()
             return
         self._quitting = True
@@ -1254,7 +1159,7 @@ class SessionBrowser(App[None]):
         self.run_worker(self._quit_when_saved(), group="quit", exclusive=True)
 
     async def _quit_when_saved(self) -> None:
-        await self.saves.wait_idle()
+        await self.edits.wait_idle()
         self.exit()
 
     # ── command palette ─────────────────────────────────────────────────────

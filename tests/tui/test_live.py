@@ -297,7 +297,7 @@ async def test_a_reload_read_before_a_save_landed_does_not_undo_it(
         app.reload_rows()
         await wait_until(pilot, lambda: calls == 2, what="the reload to read the store")
         await pilot.press("j", "p")
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
         assert read_record(store, "aaaa00000001")["pinned"] is True
         gate.set()
@@ -332,7 +332,7 @@ async def test_a_row_held_back_for_a_landing_save_is_shown_next_time(
         app.reload_rows()
         await wait_until(pilot, lambda: calls == 2, what="the reload to start")
         await pilot.press("j", "p")
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
         other_process(store, ("update", "aaaa00000001", {"title": "Renamed meanwhile"}))
         gate.set()

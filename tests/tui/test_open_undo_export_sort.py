@@ -159,6 +159,24 @@ async def test_undo_several_levels(store: SessionStore) -> None:
         assert any("Nothing to undo" in m for m in notifications(app))
 
 
+async def test_undo_of_a_rename_puts_the_row_back_where_it_was(store: SessionStore) -> None:
+    """A rename moves the session to "just now"; its undo puts `updated_at` back as the file
+    had it, so the session returns to its place, on screen and on disk."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        before = read_record(store, "aaaa00000003")["updated_at"]
+        order = shown_ids(app)
+        await pilot.press("j", "j", "r", *"Roadmap", "enter")
+        await settled(pilot)
+        assert shown_ids(app)[1] == "aaaa00000003"  # renamed just now: first after the pin
+        await pilot.press("u")
+        assert shown_ids(app) == order  # at once
+        await settled(pilot)
+        assert shown_ids(app) == order
+        assert read_record(store, "aaaa00000003")["updated_at"] == before
+
+
 async def test_undo_is_shown_at_once_and_saved_in_order(
     store: SessionStore, monkeypatch: Any
 ) -> None:

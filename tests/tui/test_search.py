@@ -205,7 +205,7 @@ async def test_edits_keep_the_filter(store: SessionStore) -> None:
         assert shown_ids(app)[0] == "aaaa00000003" and cursor_id(app) == "aaaa00000003"
         await pilot.press("r", *"Q3 plan", "enter")  # no longer matches "the": it leaves
         assert "aaaa00000003" not in shown_ids(app)
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
         record = store.load("aaaa00000003").__dict__
         assert (record["pinned"], record["title"]) == (True, "Q3 plan")
@@ -522,12 +522,12 @@ async def test_keys_in_one_burst_behind_slash_or_r_are_not_lost(store: SessionSt
         for key, char in [("slash", "/"), ("p", "p"), ("l", "l"), ("a", "a")]:
             app.post_message(events.Key(key, char))
         await wait_until(pilot, lambda: app.search_bar.text == "pla", what="typed text")
-        assert shown_ids(app) == ["aaaa00000003"] and len(app.ledger) == 0  # nothing pinned
+        assert shown_ids(app) == ["aaaa00000003"] and app.edits.pending == 0  # nothing pinned
         await pilot.press("escape")
         for key, char in [("r", "r"), ("a", "a"), ("p", "p"), ("/", "/")]:
             app.post_message(events.Key("slash" if char == "/" else key, char))
         await wait_until(pilot, lambda: app.editor.value == "ap/", what="typed title")
-        assert len(app.ledger) == 0 and not app.search_bar.is_open
+        assert app.edits.pending == 0 and not app.search_bar.is_open
         # The test ends with the editor open: the app must close cleanly all the same.
 
 

@@ -321,7 +321,7 @@ async def test_quit_with_q_waits_for_pending_saves(store: SessionStore, monkeypa
         assert app.is_running  # waiting for the save
         assert read_record(store, "aaaa00000001")["pinned"] is False
         gate.set()
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
     assert read_record(store, "aaaa00000001")["pinned"] is True
     assert app.return_code == 0
@@ -435,7 +435,7 @@ async def test_editor_follows_its_row_when_the_list_reorders(
         await pilot.press("r")
         before = app.editor.region.y
         gate.set()  # the pin fails: "Plan the Q3 roadmap" goes back below, rows shift up
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
         await pilot.pause()
         index = app.rows.index_of("aaaa00000001")

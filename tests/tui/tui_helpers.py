@@ -114,7 +114,7 @@ async def settled(pilot: Pilot[None]) -> SessionBrowser:
     """Wait until every queued save is on disk and its result is on screen."""
     app = pilot.app
     assert isinstance(app, SessionBrowser)
-    await app.saves.wait_idle()
+    await app.edits.wait_idle()
     await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()

@@ -14,13 +14,13 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker
 
-from tui.rows import Edit, Row
+from tui.editing.ledger import Edit
+from tui.rows import Row
 
 SaveCall = Callable[[], Row]
 
@@ -105,23 +105,3 @@ class SaveQueue:
                 await worker.wait()
             if self._worker is worker:  # no new worker since: nothing is left to write
                 return
-
-
-def describe_error(
-    error: BaseException,
-    what: str = "save",
-    *,
-    denied: str = "permission denied (the store folder is read-only)",
-    missing: str = "the session file was deleted by another program",
-) -> str:
-    """A short reason a person can act on, instead of a traceback."""
-    reason: Any
-    if isinstance(error, PermissionError):
-        reason = denied
-    elif isinstance(error, FileNotFoundError):
-        reason = missing
-    elif isinstance(error, OSError):
-        reason = error.strerror or str(error) or type(error).__name__
-    else:
-        reason = str(error) or type(error).__name__
-    return f"Could not {what}: {reason}"
