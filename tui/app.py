@@ -23,13 +23,12 @@ sessions that changed, by a thread worker.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal, TypeGuard
@@ -46,7 +45,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from api.projects import Project, load_projects
+from api.projects import Project
 from api.store import SessionStore, clean_title
 from tui.editing.controller import EditController
 from tui.editing.queue import SaveFinished
@@ -54,10 +53,13 @@ from tui.editing.saver import SaverFor
 from tui.errors import describe_error
 from tui.exporting import export_session
 from tui.keys import APP_KEYS, LIST_KEYS
-from tui.live import POLL_SECONDS, RowsDelta, StoreWatcher, diff_rows, forget
-from tui.messages import RowChanged
+from tui.live.diff import forget
+from tui.live.reconcile import apply_view, reconcile
+from tui.live.sync import RowsSync
+from tui.live.watcher import POLL_SECONDS
+from tui.messages import RowChanged, RowsLoaded, RowsPreview, StoreChanged
 from tui.query import EMPTY, Query
-from tui.rows import DEFAULT_ORDER, ORDERS, Order, Row, SessionRows
+from tui.rows import ORDERS, Row, SessionRows
 from tui.screens.help import HelpScreen
 from tui.text import Clock, inert, quote
 from tui.widgets.rename_editor import RenameEditor
@@ -102,82 +104,6 @@ GC_HOLD_SECONDS = 0.06
 SEARCH_LIMIT = 200
 
 
-#: From this many sessions on, the rows are moved out of the garbage collector's sight.
-FREEZE_ROWS = 5_000
-
-#: Up to this many changed rows, a live update puts them into the list on the UI thread (well
-#: under a millisecond each at 100,000); more, and the worker builds the list anew instead.
-MAX_DELTA = 256
-
-#: Rows in the first-frame preview of a big store: more than any screen shows.
-PREVIEW_ROWS = 200
-#: How long the loader lets the preview's frame go first before the full read.
-PREVIEW_WAIT_SECONDS = 0.5
-
-
-@contextlib.contextmanager
-def quiet_gc() -> Iterator[None]:
-    """No cyclic garbage collection while the loader builds 100,000 row objects.
-
-    Each full collection walks every live object: with the rows of a big store that is ~100 ms
-    holding the GIL, several times during a load and then every so often while the user types.
-    The rows hold no reference cycles (plain dicts of strings and numbers; refcounting frees
-    them), so after building them the loader freezes them (`gc.freeze()`, above FREEZE_ROWS):
-    later collections skip them and stay a few ms."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-class RowsLoaded(Message):
-    """A loader worker finished: every row in display order (`rows`), or only what changed
-    since the last read (`delta`), or the `error` that stopped it.
-
-    `seen` is the store's rows as read (a list of the app's own), to find the next read's
-    changes. `epoch` is the
-    app's count of landed saves when the worker started: rows of sessions whose saves landed
-    after it may be older than what is on screen."""
-
-    def __init__(
-        self,
-        rows: SessionRows | None,
-        error: BaseException | None,
-        *,
-        delta: RowsDelta | None = None,
-        seen: list[Row] | None = None,
-        projects: dict[str, Project] | None = None,
-        epoch: int = 0,
-        reload: bool = False,
-    ) -> None:
-        super().__init__()
-        self.rows = rows
-        self.error = error
-        self.delta = delta
-        self.seen = seen or []
-        self.projects = projects or {}
-        self.epoch = epoch
-        self.reload = reload
-
-
-class RowsPreview(Message):
-    """The first screenful of a big store (pinned and newest rows), read before the whole
-    index: shown read-only until `RowsLoaded` replaces it."""
-
-    def __init__(
-        self, rows: SessionRows, projects: dict[str, Project], shown: threading.Event
-    ) -> None:
-        super().__init__()
-        self.rows = rows
-        self.projects = projects
-        self.shown = shown  # set once the preview is on screen
-
-
-class StoreChanged(Message):
-    """The poller saw the store change."""
 
 
 class SearchDone(Message):
@@ -260,7 +186,7 @@ class SessionBrowser(App[None]):
         self.row_changed: Signal[RowChanged] = Signal(self, "row-changed")
         self.edits = EditController(self, store, clock, self._row_of, self.row_changed,
                                     saver_for)
-        self.watcher = StoreWatcher(store)
+        self.sync = RowsSync(self, store, lambda: self.edits.epoch)
         self.cache_root = cache_root
         self._search_index: SearchIndex | None = None
         self.index_in_child = index_in_child
@@ -268,13 +194,7 @@ class SessionBrowser(App[None]):
         self.index_command: list[str] | None = None
         self._indexer: subprocess.Popen[str] | None = None
         self._index_closed = threading.Event()  # set as the app closes: a stopped child is no error
-        self.loaded = False
         self._quitting = False
-        self._reloading = False
-        self._reload_again = False
-        self._reload_failed = False
-        # The last read's rows (None: nothing read yet, so the next read is a whole one).
-        self._seen: list[Row] | None = None
         # Message search: the index's state, the current query's generation and hits.
         self._index_state = "cold"  # cold → building → ready (refreshing again as needed)
         self._index_progress: tuple[int, int] | None = None
@@ -410,57 +330,6 @@ class SessionBrowser(App[None]):
 
     # ── loading and live updates ────────────────────────────────────────────
 
-    # A description of our own: Textual's default is the repr of the arguments, and `before`
-    # holds every row (half a second of repr at 100,000, on the UI thread).
-    @work(thread=True, group="load", exit_on_error=False, description="reading the store")
-    def load_rows(
-        self, show_archived: bool, order: Order, query: Query, epoch: int, reload: bool,
-        before: list[Row] | None,
-    ) -> None:
-        """Read the rows off the UI thread. With `before` (the last read's rows, which nothing
-        changes any more), a few changed rows are handed over as they are; otherwise every row
-        is ordered and indexed here (100,000 take about a hundred ms), in the view the UI had
-        when this started."""
-        try:
-            if not self.store.directory.is_dir():
-                raise FileNotFoundError(
-                    2, "the store folder does not exist", str(self.store.directory)
-                )
-            if not reload:
-                self.watcher.prime()  # changes from now on are noticed by the poller
-            projects = load_projects(self.store.directory)
-            if not reload and order == DEFAULT_ORDER and query == EMPTY:
-                self._post_preview(show_archived, projects)
-            with quiet_gc():
-                listed = self.store.list_rows()
-                delta = None if before is None else diff_rows(before, listed, MAX_DELTA)
-                if delta is not None:
-                    self.post_message(RowsLoaded(None, None, delta=delta, seen=listed,
-                                                 projects=projects, epoch=epoch, reload=reload))
-                    return
-                rows = SessionRows(listed, show_archived=show_archived, order=order,
-                                   query=query, projects=projects)
-                if rows.total >= FREEZE_ROWS:
-                    gc.freeze()
-        except Exception as exc:  # shown as a message; a bad store must not crash the app
-            self.post_message(RowsLoaded(None, exc, epoch=epoch, reload=reload))
-        else:
-            self.post_message(RowsLoaded(rows, None, seen=listed, projects=projects, epoch=epoch,
-                                         reload=reload))
-
-    def _post_preview(self, show_archived: bool, projects: dict[str, Project]) -> None:
-        """At 100,000 sessions the full read takes half a second or more; the newest and pinned
-        rows (`SessionStore.preview_rows`) take a tenth of that. Small stores skip this: their
-        full read is as quick."""
-        preview = self.store.preview_rows(newest=PREVIEW_ROWS)
-        if preview is not None and len(preview) >= PREVIEW_ROWS:
-            rows = SessionRows(preview, show_archived=show_archived, projects=projects)
-            shown = threading.Event()
-            self.post_message(RowsPreview(rows, projects, shown))
-            # The full read holds the GIL for most of its time: let the preview's frame be
-            # drawn first, or the two only slow each other down.
-            shown.wait(PREVIEW_WAIT_SECONDS)
-
     @on(RowsPreview)
     def rows_preview(self, message: RowsPreview) -> None:
         if self.loaded:  # the full read won the race
@@ -472,43 +341,34 @@ class SessionBrowser(App[None]):
         self.call_after_refresh(message.shown.set)
 
     def poll_store(self) -> None:
-        """Every `poll_interval`: has anyone changed the store? (Two stats, in a thread.)"""
-        self.run_worker(self._check_store, thread=True, group="poll", exit_on_error=False,
-                        description="checking the store for changes")
-
-    def _check_store(self) -> None:
-        if self.watcher.changed():
-            self.post_message(StoreChanged())
+        """Every `poll_interval`: has anyone changed the store?"""
+        self.sync.poll()
 
     @on(StoreChanged)
     def store_changed(self) -> None:
         self.reload_rows()
 
     def reload_rows(self) -> None:
-        """Read the rows again (one reload at a time; a change meanwhile reloads once more)."""
-        if self._reloading:
-            self._reload_again = True
-            return
-        self._reloading = True
-        self._reload_again = False
-        rows = self.rows
-        self.load_rows(rows.show_archived, rows.order, rows.query, self.edits.epoch,
-                       self.loaded, self._seen if self.loaded else None)
+        """Read the rows again (one read at a time; a change meanwhile reads once more)."""
+        self.sync.read(self.rows)
+
+    @property
+    def loaded(self) -> bool:
+        """Are the store's rows on screen (not only a preview, not yet nothing)?"""
+        return self.sync.loaded
 
     @on(RowsLoaded)
     def rows_loaded(self, message: RowsLoaded) -> None:
-        self._reloading = False
         try:
             if message.error is not None:
                 self._load_failed(message)
             elif not self.loaded:
                 if message.rows is not None:  # (a delta needs rows on screen: never here)
-                    self._first_rows(message.rows, message.projects, message.seen)
+                    self._first_rows(message.rows, message.projects)
             else:
                 self._merge(message)
         finally:
-            if self._reload_again:
-                self.reload_rows()
+            self.sync.finished(message, self.rows)
 
     def _load_failed(self, message: RowsLoaded) -> None:
         error = message.error or RuntimeError("unknown error")
@@ -517,8 +377,8 @@ class SessionBrowser(App[None]):
             missing=f"{self.store.directory} does not exist",
         )
         if message.reload:  # the list on screen stays; say so once, not every half second
-            if not self._reload_failed:
-                self._reload_failed = True
+            if not self.sync.failed:
+                self.sync.failed = True
                 self.notify(reason, title="Live update", severity="warning", markup=False)
             return
         listing = self.session_list
@@ -527,14 +387,11 @@ class SessionBrowser(App[None]):
         self.notify(reason, title="Store", severity="error", markup=False, timeout=10)
         listing.refresh()
 
-    def _first_rows(
-        self, rows: SessionRows, projects: dict[str, Project], seen: list[Row]
-    ) -> None:
-        self._reload_failed = False
-        self._apply_view(rows)
+    def _first_rows(self, rows: SessionRows, projects: dict[str, Project]) -> None:
+        self.sync.failed = False
+        apply_view(rows, self.rows)
         self.rows = rows
-        self._seen = seen
-        self.loaded = True
+        self.sync.loaded = True
         self._set_projects(projects)
         self._update_placeholder()
         shown = self.session_list.highlighted  # the cursor may have moved over a preview
@@ -543,13 +400,6 @@ class SessionBrowser(App[None]):
         self.refresh_bindings()
         if self.search_bar.is_open:
             self._search_messages()
-
-    def _apply_view(self, rows: SessionRows) -> None:
-        """Give rows built by a worker the view the UI has now (it may have changed since)."""
-        current = self.rows
-        rows.show_archived = current.show_archived
-        rows.order = current.order
-        rows.query = current.query
 
     def _set_projects(self, projects: dict[str, Project]) -> None:
         self.projects = projects
@@ -564,7 +414,7 @@ class SessionBrowser(App[None]):
         Rows of sessions whose saves landed after the reload began stay as on screen (the
         reload may have read the store before them) and are read again next time. Edits still
         being saved are laid over the store's rows (`EditLedger.rebase`)."""
-        self._reload_failed = False
+        self.sync.failed = False
         old, listing, editing = self.rows, self.session_list, self.editor.session_id
         current = listing.highlighted
         keep = editing or (current["session_id"] if current else None)
@@ -572,32 +422,12 @@ class SessionBrowser(App[None]):
         watched = [editing, *(screen.session_id for screen in self._transcripts())]
         before = {sid: old.get(sid) for sid in watched if sid is not None}
         recent = self.edits.landed_since(message.epoch)
-        seen = message.seen
-
-        def to_show(fresh: Row) -> Row:
-            sid = fresh["session_id"]
-            shown = old.get(sid)
-            if sid in recent and shown is not None:
-                forget(seen, fresh)  # perhaps older than the saved row: take it next time
-                return shown
-            return self.edits.ledger.rebase(sid, fresh)
-
-        if message.rows is not None:
-            rows = message.rows
-            self._apply_view(rows)
-            changed = [row for sid in recent.union(self.edits.ledger.pending_ids())
-                       if (row := rows.get(sid)) is not None]
-            removed: Iterable[str] = ()
-        else:
-            assert message.delta is not None
-            rows, changed, removed = old, message.delta.changed, message.delta.removed
-        for fresh in changed:
-            row = to_show(fresh)
-            if row is not rows.get(fresh["session_id"]):
-                rows.put(row)
-        for sid in removed:
-            rows.remove(sid)
-        self._seen = seen
+        read = message.delta if message.rows is None else message.rows
+        assert read is not None
+        result = reconcile(old, read, recent, self.edits.ledger)
+        for fresh in result.held:
+            forget(message.seen, fresh)  # perhaps older than the saved row: take it next time
+        rows = result.rows
         if editing is not None and rows.index_of(editing) is None:
             gone = before.get(editing)
             self._close_editor()

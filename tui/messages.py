@@ -3,9 +3,14 @@ signals, so no part needs to know who listens."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
-from tui.rows import Row
+from textual.message import Message
+
+from api.projects import Project
+from tui.live.diff import RowsDelta
+from tui.rows import Row, SessionRows
 
 
 @dataclass(frozen=True)
@@ -19,3 +24,35 @@ class RowChanged:
     session_id: str
     row: Row | None
     reread: bool = False
+
+
+@dataclass
+class RowsLoaded(Message):
+    """A read of the store finished (`tui.live.sync`): every row in display order (`rows`),
+    or only what changed since the last read (`delta`), or the `error` that stopped it.
+
+    `seen` is the store's rows as read (a list of our own), to find the next read's changes;
+    `epoch` the count of landed saves when the read started (rows of sessions whose saves
+    landed after it may be older than what is on screen); `reload`: not the first read."""
+
+    rows: SessionRows | None
+    error: BaseException | None
+    delta: RowsDelta | None = None
+    seen: list[Row] = field(default_factory=list)
+    projects: dict[str, Project] = field(default_factory=dict)
+    epoch: int = 0
+    reload: bool = False
+
+
+@dataclass
+class RowsPreview(Message):
+    """The first screenful of a big store (pinned and newest rows), read before the whole
+    index: shown read-only until `RowsLoaded` replaces it. `shown` is set once it is drawn."""
+
+    rows: SessionRows
+    projects: dict[str, Project]
+    shown: threading.Event
+
+
+class StoreChanged(Message):
+    """The poller saw the store change."""

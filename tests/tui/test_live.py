@@ -37,9 +37,9 @@ from tui_helpers import (
     wait_until,
 )
 
-import tui.app
+import tui.live.sync
 from api.store import SessionStore
-from tui.live import POLL_SECONDS
+from tui.live.watcher import POLL_SECONDS
 from tui.screens.transcript import TranscriptScreen
 
 WRITER = r"""
@@ -81,7 +81,7 @@ def reload_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     """"delta": changed rows are put into the list (what a small store always gets); "whole":
     every reload builds the list anew, as after a change of more than `MAX_DELTA` rows."""
     if request.param == "whole":
-        monkeypatch.setattr(tui.app, "MAX_DELTA", -1)
+        monkeypatch.setattr(tui.live.sync, "MAX_DELTA", -1)
     return str(request.param)
 
 
@@ -301,7 +301,7 @@ async def test_a_reload_read_before_a_save_landed_does_not_undo_it(
         await pilot.pause()
         assert read_record(store, "aaaa00000001")["pinned"] is True
         gate.set()
-        await wait_until(pilot, lambda: not app._reloading, what="the reload")
+        await wait_until(pilot, lambda: not app.sync.reading, what="the reload")
         await pilot.pause()
         assert app.rows.get("aaaa00000001")["pinned"] is True  # type: ignore[index]
         assert shown_ids(app)[0] == "aaaa00000001"
@@ -336,7 +336,7 @@ async def test_a_row_held_back_for_a_landing_save_is_shown_next_time(
         await pilot.pause()
         other_process(store, ("update", "aaaa00000001", {"title": "Renamed meanwhile"}))
         gate.set()
-        await wait_until(pilot, lambda: not app._reloading, what="the held-back reload")
+        await wait_until(pilot, lambda: not app.sync.reading, what="the held-back reload")
         app.poll_store()
         await wait_until(pilot, lambda: app.rows.get("aaaa00000001")["title"]  # type: ignore[index]
                          == "Renamed meanwhile", what="the rename")

@@ -16,7 +16,7 @@ from tui_helpers import DAY, HOUR, MIN, NOW
 
 from tui.cli import main, resolve_store
 from tui.editing.ledger import Edit, EditLedger
-from tui.live import RowsDelta, diff_rows, forget
+from tui.live.diff import RowsDelta, diff_rows, forget
 from tui.rows import SessionRows, sort_key
 from tui.text import fit, fit_left, fit_right, inert, relative_time
 from tui.widgets.session_list import columns_for
