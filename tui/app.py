@@ -24,26 +24,21 @@ sessions that changed, by a thread worker.
 from __future__ import annotations
 
 import gc
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterable
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeGuard
+from typing import TYPE_CHECKING, ClassVar, TypeGuard
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
-from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
-from textual.worker import get_current_worker
 
 from api.projects import Project
 from api.store import SessionStore, clean_title
@@ -57,19 +52,20 @@ from tui.live.diff import forget
 from tui.live.reconcile import apply_view, reconcile
 from tui.live.sync import RowsSync
 from tui.live.watcher import POLL_SECONDS
-from tui.messages import RowChanged, RowsLoaded, RowsPreview, StoreChanged
+from tui.messages import ExportDone, RowChanged, RowsLoaded, RowsPreview, StoreChanged
 from tui.query import EMPTY, Query
 from tui.rows import ORDERS, Row, SessionRows
 from tui.screens.help import HelpScreen
+from tui.search.index_service import IndexState
+from tui.search.panel import SearchPanel
 from tui.text import Clock, inert, quote
+from tui.widgets.message_results import MessageResults
 from tui.widgets.rename_editor import RenameEditor
-from tui.widgets.results import MessageResults, Result
 from tui.widgets.search_bar import SearchBar
 from tui.widgets.session_list import SessionList
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from api.search import Hit, SearchIndex
     from tui.screens.transcript import TranscriptScreen
 
 
@@ -93,54 +89,9 @@ PRIORITY_ACTIONS = frozenset({"search", "rename"})
 
 #: How often relative times ("3 min ago") are redrawn while the app sits open.
 CLOCK_REFRESH_SECONDS = 30.0
-#: How long typing must pause before the message search runs (the list filters at once).
-SEARCH_DEBOUNCE_SECONDS = 0.12
-#: How often the message index's build reports progress on screen.
-PROGRESS_SECONDS = 0.1
 #: How long after the last filter keystroke the garbage collector may run again: past the
 #: keystroke's frame, before the next key of someone typing fast.
 GC_HOLD_SECONDS = 0.06
-#: How many matching messages are fetched.
-SEARCH_LIMIT = 200
-
-
-
-
-class SearchDone(Message):
-    """A message search finished (`generation` tells a stale one from the current one)."""
-
-    def __init__(self, generation: int, hits: list[Hit], error: BaseException | None) -> None:
-        super().__init__()
-        self.generation = generation
-        self.hits = hits
-        self.error = error
-
-
-class IndexProgress(Message):
-    def __init__(self, done: int, total: int) -> None:
-        super().__init__()
-        self.done = done
-        self.total = total
-
-
-class IndexRefreshed(Message):
-    def __init__(self, error: BaseException | None) -> None:
-        super().__init__()
-        self.error = error
-
-
-class IndexCancelled(Exception):
-    """Raised in the index worker's progress callback to stop a build (the app is quitting)."""
-
-
-class ExportDone(Message):
-    def __init__(self, title: str, path: Path | None, error: BaseException | None) -> None:
-        super().__init__()
-        self.title = title
-        self.path = path
-        self.error = error
-
-
 class SessionBrowser(App[None]):
     """Browse, search, read, rename, pin, archive and export the sessions of one store."""
 
@@ -170,7 +121,7 @@ class SessionBrowser(App[None]):
         `cache_root`: where the message search index lives (default: the user's cache folder).
         `export_dir`: where `e` writes Markdown files (default: the current folder).
         `index_in_child`: check every session for the message index in a child process (see
-        `tui.indexer`), not in a thread of this one. `saver_for`: what saves an edit of a
+        `tui.search.indexer`), not in a thread of this one. `saver_for`: what saves an edit of a
         session (default: the store; see `tui.editing.saver`)."""
         super().__init__()
         self.store = store
@@ -187,34 +138,15 @@ class SessionBrowser(App[None]):
         self.edits = EditController(self, store, clock, self._row_of, self.row_changed,
                                     saver_for)
         self.sync = RowsSync(self, store, lambda: self.edits.epoch)
-        self.cache_root = cache_root
-        self._search_index: SearchIndex | None = None
-        self.index_in_child = index_in_child
-        #: The child's command line (None: `tui.indexer.command`); tests put a stand-in here.
-        self.index_command: list[str] | None = None
-        self._indexer: subprocess.Popen[str] | None = None
-        self._index_closed = threading.Event()  # set as the app closes: a stopped child is no error
         self._quitting = False
-        # Message search: the index's state, the current query's generation and hits.
-        self._index_state = "cold"  # cold → building → ready (refreshing again as needed)
-        self._index_progress: tuple[int, int] | None = None
-        self._index_error: str | None = None
-        # A refresh asked for while one runs: False, or which sessions (None: every one).
-        self._index_again: Literal[False] | set[str] | None = False
-        self._search_timer: Timer | None = None
         self._gc_timer: Timer | None = None  # set while typing holds the collector back
-        self._search_generation = 0
-        self._hits_generation = -1  # the generation `_hits` answer (tests wait for it)
-        self._hits: list[Hit] | None = None
-        self._search_error: str | None = None
-        self._pane_title = ""
-        self._search_info = ""
         # Kept as attributes (not queried) so actions also work while another screen is on top.
         self.search_bar = SearchBar(self._search_typed, id="search")
         self.session_list = SessionList(clock=clock, tz=tz, id="sessions")
-        self.results = MessageResults(clock=clock, tz=tz, id="results")
-        self.results_title = Static("", id="messages-title")
-        self.messages_pane = Vertical(id="messages")
+        self.search_panel = SearchPanel(
+            store, lambda: self.rows, self.search_bar, self.session_list.focus, clock=clock,
+            tz=tz, cache_root=cache_root, index_in_child=index_in_child, id="messages",
+        )
         self.editor = RenameEditor(id="rename")
         self.counts = StatusLine(self.store_label, "loading…", id="status")
 
@@ -226,9 +158,7 @@ class SessionBrowser(App[None]):
             yield Static(Content(inert(self.banner)), id="banner")
         yield self.search_bar
         yield self.session_list
-        with self.messages_pane:
-            yield self.results_title
-            yield self.results
+        yield self.search_panel
         yield self.editor
         yield Footer()
 
@@ -244,7 +174,7 @@ class SessionBrowser(App[None]):
 
     def _tick(self) -> None:
         self.session_list.tick()
-        self.results.refresh()
+        self.search_panel.results.refresh()
 
     @on(SessionList.Resized)
     def list_resized(self) -> None:
@@ -281,16 +211,6 @@ class SessionBrowser(App[None]):
         if pending:
             text += f" · saving {pending}…"
         self.counts.update(text)
-
-    @property
-    def search_index(self) -> SearchIndex:
-        """The message index of this store (made on first use: sqlite3 is not imported for a
-        session that never searches)."""
-        if self._search_index is None:
-            from api.search import SearchIndex
-
-            self._search_index = SearchIndex(self.store.directory, self.cache_root)
-        return self._search_index
 
     def refresh_bindings(self) -> None:
         """As Textual's, but harmless while the app closes: an open editor then loses focus,
@@ -399,7 +319,7 @@ class SessionBrowser(App[None]):
         self.update_status()
         self.refresh_bindings()
         if self.search_bar.is_open:
-            self._search_messages()
+            self.search_panel.search()
 
     def _set_projects(self, projects: dict[str, Project]) -> None:
         self.projects = projects
@@ -450,14 +370,15 @@ class SessionBrowser(App[None]):
                 self.row_changed.publish(RowChanged(screen.session_id, now, reread=True))
         if self.editor.is_open:
             self.call_after_refresh(self._place_editor)
-        if self._hits is not None:
-            self._show_hits()
+        panel = self.search_panel
+        if panel.hits is not None:
+            panel.show_hits()
         delta = message.delta
-        if self._index_state != "cold" and (delta is None or delta):
+        if panel.index.state is not IndexState.COLD and (delta is None or delta):
             # Only the sessions whose rows changed need their messages indexed again (a save
             # changes its row); after a reload of every row, every file is checked.
-            self.refresh_index(None if delta is None else
-                               {row["session_id"] for row in delta.changed} | delta.removed)
+            panel.index.refresh(None if delta is None else
+                                {row["session_id"] for row in delta.changed} | delta.removed)
 
     # ── search ──────────────────────────────────────────────────────────────
 
@@ -466,9 +387,7 @@ class SessionBrowser(App[None]):
         if self.editor.is_open:
             return
         self.search_bar.open()
-        if self._index_state == "cold":
-            self.refresh_index()
-        self._show_messages_pane()
+        self.search_panel.open()
         self.refresh_bindings()
 
     def _search_typed(self, text: str) -> None:
@@ -490,7 +409,7 @@ class SessionBrowser(App[None]):
         self._update_placeholder()
         listing.rows_changed(keep=keep)
         self.update_status()
-        self._search_messages()
+        self.search_panel.search()
         if was_empty != (not len(self.rows)):  # the edit keys dim or light up (the footer
             self.refresh_bindings()  # redraws whole: not on every keystroke)
 
@@ -517,10 +436,7 @@ class SessionBrowser(App[None]):
 
     def on_unmount(self) -> None:
         self._release_gc()  # the app may close while typing (and another may run after it)
-        self._index_closed.set()
-        indexer = self._indexer
-        if indexer is not None and indexer.poll() is None:
-            indexer.terminate()  # what it committed stays; the next start goes on from there
+        self.search_panel.index.close()
 
     @on(SearchBar.Leave)
     def search_leave(self) -> None:
@@ -535,8 +451,7 @@ class SessionBrowser(App[None]):
         self.search_bar.close()
         if not self.rows.query.empty:
             self.set_query(EMPTY)
-        self._hits = None
-        self._show_messages_pane()
+        self.search_panel.clear()
         self.session_list.focus()
         self.refresh_bindings()
 
@@ -551,209 +466,6 @@ class SessionBrowser(App[None]):
             )
         else:
             listing.placeholder = "Every session is archived: press A to show them."
-
-    def _search_messages(self) -> None:
-        """Run the message search for the current words, once typing pauses."""
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-        self._search_generation += 1
-        if not self.rows.query.fts_words or not self.search_bar.is_open:
-            self._hits = None
-            self._show_messages_pane()
-            return
-        self._search_timer = self.set_timer(SEARCH_DEBOUNCE_SECONDS, self._start_search)
-        self._show_messages_pane()
-
-    def _start_search(self) -> None:
-        self._search_timer = None
-        if self._index_state == "building" and self._index_progress is None:
-            return  # the index is being created: searched as soon as it reports progress
-        text = " ".join(self.rows.query.fts_words)
-        generation = self._search_generation  # this search's, whatever happens meanwhile
-        if text:
-            self.run_worker(
-                lambda: self._run_search(generation, text), thread=True,
-                group="search", exclusive=True, exit_on_error=False,
-                description="searching messages",
-            )
-
-    def _run_search(self, generation: int, text: str) -> None:
-        try:
-            hits = self.search_index.search(text, limit=SEARCH_LIMIT)
-        except Exception as exc:  # a broken cache must not break the list
-            self.post_message(SearchDone(generation, [], exc))
-        else:
-            self.post_message(SearchDone(generation, hits, None))
-
-    @on(SearchDone)
-    def search_done(self, message: SearchDone) -> None:
-        if message.generation != self._search_generation:
-            return  # typed on since: a newer search is coming
-        self._hits = message.hits
-        self._hits_generation = message.generation
-        self._search_error = (
-            None if message.error is None
-            else describe_error(message.error, "search messages")
-        )
-        self._show_hits()
-
-    def _show_hits(self) -> None:
-        """The hits of visible sessions (qualifiers and the archive setting apply to them)."""
-        results = []
-        for hit in self._hits or ():
-            row = self.rows.get(hit.session_id)
-            if row is not None and self.rows.matches(row):
-                results.append(Result(hit, row))
-        # Newest sessions first, each session's messages in order.
-        results.sort(key=lambda r: (-r.row["updated_at"], r.hit.session_id, r.hit.message_index))
-        self.results.set_results(results, placeholder=self._results_placeholder())
-        self._show_messages_pane()
-
-    def _results_placeholder(self) -> str:
-        if self._search_error:
-            return self._search_error
-        if self._index_state == "building":
-            return "Indexing messages…" if self._hits is None else \
-                "No match in the messages indexed so far; still indexing…"
-        return "No message contains every word." if self._hits is not None else "Searching…"
-
-    def _show_messages_pane(self) -> None:
-        """The matching-messages pane shows while the search line holds words. (Called on
-        every keystroke: it changes only what differs, so the layout is redone only then.)"""
-        wanted = self.search_bar.is_open and bool(self.rows.query.fts_words)
-        pane = self.messages_pane
-        if pane.display != wanted:
-            pane.display = wanted
-        # As tall as its results (and its title), up to half the screen (see app.tcss).
-        height = max(1, len(self.results.results)) + 1
-        if pane.styles.height is None or pane.styles.height.value != height:
-            pane.styles.height = height
-        if not wanted and self.results.has_focus:
-            self.session_list.focus()
-        title = "Messages"
-        if wanted:
-            if self._hits is None:
-                title += " · searching…"
-            else:
-                count = len(self.results.results)
-                more = "+" if len(self._hits) >= SEARCH_LIMIT else ""
-                words = " ".join(self.rows.query.fts_words)
-                title += f" containing “{inert(words)}” · {count:,}{more}"
-        progress = self._index_text()
-        if progress:
-            title += f" · {progress}"
-        if title != self._pane_title:
-            self._pane_title = title
-            self.results_title.update(Content(title), layout=False)  # fixed size: no layout
-        if progress != self._search_info:
-            self._search_info = progress
-            self.search_bar.set_info(progress)
-        if wanted and self._hits is not None:
-            self.results.placeholder = self._results_placeholder()
-            self.results.refresh()
-
-    def _index_text(self) -> str:
-        if self._index_error:
-            return "message search unavailable"
-        if self._index_state == "building":
-            if self._index_progress is None or not self._index_progress[1]:
-                return "indexing messages…"
-            done, total = self._index_progress
-            return f"indexing {done:,}/{total:,} sessions ({done * 100 // total}%)"
-        return ""
-
-    def refresh_index(self, only: Iterable[str] | None = None) -> None:
-        """Bring the message index up to date in the background (first use builds it).
-        `only`: just these sessions (those a live update saw change); checking every file
-        costs half a second at 100,000 sessions."""
-        if self._index_state in ("building", "refreshing"):  # once this one is done
-            again = self._index_again
-            if again is False or again is None or only is None:
-                self._index_again = None if again is None or only is None else set(only)
-            else:
-                again.update(only)
-            return
-        first = self._index_state == "cold"
-        self._index_state = "building" if first else "refreshing"
-        self._index_again = False
-        if first:
-            self._index_progress = None
-            only = None
-        sessions = None if only is None else set(only)
-        self.run_worker(lambda: self._refresh_index(sessions), thread=True, group="index",
-                        exit_on_error=False, description="indexing messages")
-
-    def _refresh_index(self, only: set[str] | None) -> None:
-        """Worker thread. Quitting stops the child process, or, in this process, cancels the
-        worker, and the next progress report (every 200 sessions) then stops the build: a
-        thread cannot be killed, and Python waits for it at exit, so the app would otherwise
-        hang until a first build of 100,000 sessions finished. What was committed stays; the
-        next refresh goes on from there."""
-        worker = get_current_worker()
-        last = 0.0
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last
-            if worker.is_cancelled:
-                raise IndexCancelled
-            now = time.monotonic()
-            if now - last >= PROGRESS_SECONDS or done >= total:  # a few a second is plenty
-                last = now
-                self.post_message(IndexProgress(done, total))
-
-        try:
-            if only is None and self.index_in_child:  # every file: a second or more of CPU
-                from tui.indexer import IndexerUnavailable, command, refresh_in_child
-
-                args = self.index_command or command(self.store.directory, self.cache_root)
-                try:
-                    refresh_in_child(args, progress, started=self._indexer_started)
-                except IndexerUnavailable:
-                    self.search_index.refresh(progress=progress)
-            else:  # a few sessions a live update saw change: quicker than starting a child
-                self.search_index.refresh(progress=progress, only=only)
-        except IndexCancelled:
-            return
-        except Exception as exc:
-            if not self._index_closed.is_set():
-                self.post_message(IndexRefreshed(exc))
-        else:
-            self.post_message(IndexRefreshed(None))
-
-    def _indexer_started(self, proc: subprocess.Popen[str]) -> None:
-        self._indexer = proc
-        if self._index_closed.is_set():  # closed while it started
-            proc.terminate()
-
-    @on(IndexProgress)
-    def index_progress(self, message: IndexProgress) -> None:
-        if self._index_state != "building":
-            return  # an incremental refresh: quiet
-        started = self._index_progress is None
-        self._index_progress = (message.done, message.total)
-        self._show_messages_pane()
-        if started and self.rows.query.fts_words and self._search_timer is None:
-            self._start_search()  # the database exists now: show results as they come
-
-    @on(IndexRefreshed)
-    def index_refreshed(self, message: IndexRefreshed) -> None:
-        was_building = self._index_state == "building"
-        self._index_state = "ready"
-        self._index_progress = None
-        if message.error is not None:
-            self._index_error = describe_error(message.error, "index messages")
-            if was_building:
-                self.notify(self._index_error, title="Message search", severity="warning",
-                            markup=False)
-        else:
-            self._index_error = None
-        if self._index_again is not False:
-            self.refresh_index(self._index_again)
-        if self.rows.query.fts_words and self.search_bar.is_open:
-            self._search_generation += 1
-            self._start_search()
-        self._show_messages_pane()
 
     @on(MessageResults.Opened)
     def result_opened(self, message: MessageResults.Opened) -> None:
@@ -842,8 +554,8 @@ class SessionBrowser(App[None]):
             self.refresh_bindings()
         if self.editor.is_open:
             self.call_after_refresh(self._place_editor)
-        if self._hits is not None:
-            self._show_hits()
+        if self.search_panel.hits is not None:
+            self.search_panel.show_hits()
 
     @on(SaveFinished)
     def save_finished(self, message: SaveFinished) -> None:
@@ -918,8 +630,8 @@ class SessionBrowser(App[None]):
         listing.rows_changed(keep=current["session_id"] if current is not None else None)
         self.update_status()
         self.refresh_bindings()
-        if self._hits is not None:
-            self._show_hits()
+        if self.search_panel.hits is not None:
+            self.search_panel.show_hits()
 
     def action_cycle_sort(self) -> None:
         """`s`: the next order; the cursor stays on its session."""

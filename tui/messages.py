@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from api.projects import Project
 from tui.live.diff import RowsDelta
 from tui.rows import Row, SessionRows
+
+if TYPE_CHECKING:
+    from api.search import Hit
 
 
 @dataclass(frozen=True)
@@ -56,3 +61,36 @@ class RowsPreview(Message):
 
 class StoreChanged(Message):
     """The poller saw the store change."""
+
+
+@dataclass
+class SearchDone(Message):
+    """A message search finished (`generation` tells a stale one from the current one)."""
+
+    generation: int
+    hits: list[Hit]
+    error: BaseException | None
+
+
+@dataclass
+class IndexProgress(Message):
+    """The message index's build checked `done` of `total` sessions."""
+
+    done: int
+    total: int
+
+
+@dataclass
+class IndexRefreshed(Message):
+    """A refresh of the message index ended (`error`: why it failed)."""
+
+    error: BaseException | None
+
+
+@dataclass
+class ExportDone(Message):
+    """An export ended: the file written (`path`), or the `error` that stopped it."""
+
+    title: str
+    path: Path | None
+    error: BaseException | None

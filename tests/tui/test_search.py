@@ -72,9 +72,7 @@ def match_texts(app: SessionBrowser, index: int) -> list[str]:
 async def results_ready(pilot: Any) -> SessionBrowser:
     """Wait until the message index is built and the current search has answered."""
     app = pilot.app
-    await wait_until(pilot, lambda: app._index_state == "ready"
-                     and app._hits_generation == app._search_generation
-                     and app._search_timer is None, what="message search results")
+    await wait_until(pilot, lambda: app.search_panel.settled, what="message search results")
     await pilot.pause()
     return app
 
@@ -236,22 +234,23 @@ async def test_message_search_builds_the_index_and_shows_hits(
         # Titles do not say "cookie", messages do: two sessions' messages (the archived one
         # is hidden like its session).
         assert shown_ids(app) == []
-        found = [(r.hit.session_id, r.hit.message_index) for r in app.results.results]
+        found = [(r.hit.session_id, r.hit.message_index) for r in app.search_panel.results.results]
         assert found == [("aaaa00000001", 1), ("aaaa00000003", 1)]
-        assert app.messages_pane.display
+        assert app.search_panel.display
         text = screen_text(app)
         assert "Messages containing “cookie” · 2" in text
         assert "set SameSite=Lax on the cookie" in text and "assistant" in text
         # The match is highlighted in the snippet.
-        strip = app.results.render_line(0)
-        match = app.results.get_component_rich_style("message-results--match", partial=True)
+        strip = app.search_panel.results.render_line(0)
+        match = app.search_panel.results.get_component_rich_style(
+            "message-results--match", partial=True)
         assert [s.text for s in strip if s.style and s.style.color == match.color] == ["cookie"]
         # The index is a cache under XDG_CACHE_HOME, never inside the store.
-        assert app.search_index.path.is_relative_to(private_cache)
+        assert app.search_panel.index.index.path.is_relative_to(private_cache)
         assert not any(p.suffix.startswith(".sqlite") for p in store.directory.iterdir())
         await paste_search(pilot, "cookie is:archived")
         await results_ready(pilot)
-        assert [r.hit.session_id for r in app.results.results] == ["aaaa00000006"]
+        assert [r.hit.session_id for r in app.search_panel.results.results] == ["aaaa00000006"]
     # The searches ran in worker threads, never on the UI thread.
     assert threads and all(t is not threading.main_thread() for t in threads)
 
@@ -260,7 +259,7 @@ async def test_message_search_builds_the_index_and_shows_hits(
 #: file argv[1], then runs the real child on the rest of its arguments.
 HELD_INDEXER = """
 import os, sys, time
-from tui.indexer import main
+from tui.search.indexer import main
 print("progress 0 9", flush=True)
 deadline = time.monotonic() + 10
 while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:
@@ -277,17 +276,17 @@ async def test_index_is_built_in_a_child_process_with_progress(
     searches then read."""
     import sys
 
-    from tui.indexer import command
+    from tui.search.indexer import command
 
     gate = tmp_path / "go"
     say(store)
     app = make_app(store)
-    app.index_command = [sys.executable, "-c", HELD_INDEXER, str(gate),
+    app.search_panel.index.command = [sys.executable, "-c", HELD_INDEXER, str(gate),
                          *command(store.directory, None)[3:]]
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "cookie")
-        await wait_until(pilot, lambda: app._index_progress is not None, what="progress")
+        await wait_until(pilot, lambda: "indexing 0/9" in screen_text(app), what="progress")
         text = screen_text(app)
         assert "indexing 0/9 sessions (0%)" in text  # in the search line and the pane
         assert text.count("indexing") == 2
@@ -296,9 +295,10 @@ async def test_index_is_built_in_a_child_process_with_progress(
         gate.touch()
         await pilot.press("backspace")
         await results_ready(pilot)
-        assert len(app.results.results) == 2
+        assert len(app.search_panel.results.results) == 2
         assert "indexing" not in screen_text(app)
-        assert app._indexer is not None and app._indexer.returncode == 0
+        process = app.search_panel.index.process
+        assert process is not None and process.returncode == 0
 
 
 async def test_without_a_child_the_index_is_built_here(
@@ -308,12 +308,12 @@ async def test_without_a_child_the_index_is_built_here(
     this process instead, and searching works the same."""
     say(store)
     app = make_app(store)
-    app.index_command = [str(tmp_path / "no-such-python"), "-m", "tui.indexer"]
+    app.search_panel.index.command = [str(tmp_path / "no-such-python"), "-m", "tui.search.indexer"]
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "cookie")
         await results_ready(pilot)
-        assert len(app.results.results) == 2
+        assert len(app.search_panel.results.results) == 2
         assert not notifications(app)
 
 
@@ -328,7 +328,8 @@ async def test_a_failing_indexer_is_a_sentence_not_a_traceback(
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await type_search(pilot, "plan")
-        await wait_until(pilot, lambda: app._index_state == "ready", what="the refresh")
+        await wait_until(pilot, lambda: app.search_panel.index.state.value == "ready",
+                         what="the refresh")
         await pilot.pause()
         assert any(m.startswith("Could not index messages: ") for m in notifications(app))
         assert "Traceback" not in screen_text(app)
@@ -355,21 +356,21 @@ async def test_index_follows_changes_incrementally(
         await loaded(pilot)
         await paste_search(pilot, "zebra")
         await results_ready(pilot)
-        assert app.results.results == []
+        assert app.search_panel.results.results == []
         assert "No message contains every word." in screen_text(app)
         # Another program writes a message; the poller sees it and the index catches up.
         store.update("aaaa00000004", {"messages": [{"role": "user", "content": "a zebra"}]},
                      touch=False)
         app.poll_store()
         await wait_until(pilot, lambda: any(r.hit.session_id == "aaaa00000004"
-                                            for r in app.results.results),
+                                            for r in app.search_panel.results.results),
                          what="the new message in the results")
         assert asked == [{"aaaa00000004"}]  # a live update: only the session it saw change
-        stats = app.search_index.refresh()
+        stats = app.search_panel.index.index.refresh()
         assert stats.reindexed == 0  # it was already up to date
         # A change that no row shows (a writer's temporary file came and went): nothing to
         # index, and no child is started to check every file.
-        child, calls = app._indexer, len(asked)
+        child, calls = app.search_panel.index.process, len(asked)
         stray = store.directory / "stray.tmp"
         stray.write_text("x")
         stray.unlink()
@@ -377,7 +378,7 @@ async def test_index_follows_changes_incrementally(
         for _ in range(2):  # the poll, then the reload it starts
             await app.workers.wait_for_complete()
             await pilot.pause()
-        assert len(asked) == calls and app._indexer is child
+        assert len(asked) == calls and app.search_panel.index.process is child
 
 
 async def test_enter_on_a_result_opens_the_transcript_at_that_message(
@@ -392,10 +393,10 @@ async def test_enter_on_a_result_opens_the_transcript_at_that_message(
         await pilot.press("tab")  # search line -> sessions
         assert app.session_list.has_focus
         await pilot.press("tab")  # -> messages
-        assert app.results.has_focus
+        assert app.search_panel.results.has_focus
         await pilot.press("j")
-        assert app.results.highlighted is not None
-        assert app.results.highlighted.hit.session_id == "aaaa00000003"
+        assert app.search_panel.results.highlighted is not None
+        assert app.search_panel.results.highlighted.hit.session_id == "aaaa00000003"
         await pilot.press("enter")
         await pilot.pause()
         screen = app.screen
@@ -404,19 +405,19 @@ async def test_enter_on_a_result_opens_the_transcript_at_that_message(
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, TranscriptScreen)
-        assert app.search_bar.text == "cookie" and app.results.cursor == 1
+        assert app.search_bar.text == "cookie" and app.search_panel.results.cursor == 1
 
 
 async def test_a_broken_cache_is_rebuilt(store: SessionStore) -> None:
     say(store)
     app = make_app(store)
-    app.search_index.path.parent.mkdir(parents=True)
-    app.search_index.path.write_bytes(b"this is not a database" * 100)
+    app.search_panel.index.index.path.parent.mkdir(parents=True)
+    app.search_panel.index.index.path.write_bytes(b"this is not a database" * 100)
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "redirect")
         await results_ready(pilot)
-        assert [r.hit.session_id for r in app.results.results] == ["aaaa00000001"]
+        assert [r.hit.session_id for r in app.search_panel.results.results] == ["aaaa00000001"]
 
 
 async def test_filter_over_many_sessions_is_quick(tmp_path: Path) -> None:
@@ -468,14 +469,15 @@ async def test_quitting_stops_a_first_index_build(store: SessionStore) -> None:
     import time as clock
 
     app = make_app(store)
-    app.index_command = [sys.executable, "-c", ENDLESS_INDEXER]
+    app.search_panel.index.command = [sys.executable, "-c", ENDLESS_INDEXER]
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("slash")
-        await wait_until(pilot, lambda: app._index_progress is not None, what="the build")
+        await wait_until(pilot, lambda: app.search_panel.index.progress is not None,
+                         what="the build")
         started = clock.monotonic()
         await pilot.press("escape", "q")
-    child = app._indexer
+    child = app.search_panel.index.process
     assert child is not None and child.wait(5) is not None
     assert clock.monotonic() - started < 5
 
@@ -504,7 +506,8 @@ async def test_quitting_stops_an_index_refresh_in_this_process(
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("slash")
-        await wait_until(pilot, lambda: app._index_progress is not None, what="the build")
+        await wait_until(pilot, lambda: app.search_panel.index.progress is not None,
+                         what="the build")
         started = clock.monotonic()
         await pilot.press("escape", "q")
     assert stopped.wait(5)
