@@ -55,14 +55,14 @@ async def paste_search(pilot: Any, text: str) -> SessionBrowser:
     """`/` then `text` put in the line at once (as a paste does; quicker than typing)."""
     app = pilot.app
     await pilot.press("slash")
-    app.search_bar.input.value = text
+    app.main.search_bar.input.value = text
     await pilot.pause()
     return app
 
 
 def match_texts(app: SessionBrowser, index: int) -> list[str]:
     """The highlighted pieces of row `index`'s line."""
-    listing = app.session_list
+    listing = app.main.session_list
     match = listing.get_component_rich_style("session-list--match", partial=True)
     strip = listing.render_line(listing.line_of(index) - round(listing.scroll_y) + 1)
     return [seg.text for seg in strip if seg.style and seg.style.underline
@@ -72,7 +72,7 @@ def match_texts(app: SessionBrowser, index: int) -> list[str]:
 async def results_ready(pilot: Any) -> SessionBrowser:
     """Wait until the message index is built and the current search has answered."""
     app = pilot.app
-    await wait_until(pilot, lambda: app.search_panel.settled, what="message search results")
+    await wait_until(pilot, lambda: app.main.search_panel.settled, what="message search results")
     await pilot.pause()
     return app
 
@@ -84,18 +84,18 @@ async def test_slash_opens_the_line_and_typing_filters(store: SessionStore) -> N
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
-        assert not app.search_bar.is_open
+        assert not app.main.search_bar.is_open
         await pilot.press("slash")
-        assert app.search_bar.is_open and app.search_bar.input.has_focus
+        assert app.main.search_bar.is_open and app.main.search_bar.input.has_focus
         await pilot.press(*"ROAD")  # any case
         assert shown_ids(app) == ["aaaa00000003"]
-        assert "1 shown" in str(app.counts.render())
+        assert "1 shown" in str(app.main.counts.render())
         assert match_texts(app, 0) == ["road"]  # highlighted in the title, as written
         await pilot.press("backspace", "backspace", "backspace", "backspace", *"dev/notes")
         assert shown_ids(app) == ["aaaa00000003"]  # the workspace matches too
-        app.search_bar.input.value = "dev/notes gemini"  # every word must match: model too
+        app.main.search_bar.input.value = "dev/notes gemini"  # every word must match: model too
         assert shown_ids(app) == ["aaaa00000003"]
-        app.search_bar.input.value = "dev/notes gemini nope"
+        app.main.search_bar.input.value = "dev/notes gemini nope"
         await pilot.pause()
         assert shown_ids(app) == []
         assert "No session matches" in screen_text(app)
@@ -120,16 +120,16 @@ async def test_escape_clears_and_the_cursor_stays(store: SessionStore) -> None:
         await paste_search(pilot, "the")
         assert shown_ids(app) == ["aaaa00000001", "aaaa00000003", "aaaa00000007"]
         await pilot.press("enter")  # to the list, the filter kept
-        assert app.session_list.has_focus and app.search_bar.is_open
+        assert app.main.session_list.has_focus and app.main.search_bar.is_open
         await pilot.press("j")
         chosen = cursor_id(app)
         assert chosen == "aaaa00000003"
         await pilot.press("escape")  # in the list: clears too
-        assert not app.search_bar.is_open and app.rows.query.empty
-        assert len(app.rows) == 7 and cursor_id(app) == chosen
-        assert app.session_list.has_focus
+        assert not app.main.search_bar.is_open and app.main.rows.query.empty
+        assert len(app.main.rows) == 7 and cursor_id(app) == chosen
+        assert app.main.session_list.has_focus
         await pilot.press("slash", *"plan", "escape")  # Esc in the line: the same
-        assert not app.search_bar.is_open and len(app.rows) == 7
+        assert not app.main.search_bar.is_open and len(app.main.rows) == 7
         assert cursor_id(app) == chosen
 
 
@@ -171,7 +171,7 @@ async def test_qualifiers(store: SessionStore) -> None:
         for text, expected in QUALIFIED:
             await paste_search(pilot, text)
             assert shown_ids(app) == expected, text
-            assert f"{len(expected)} shown" in str(app.counts.render())
+            assert f"{len(expected)} shown" in str(app.main.counts.render())
 
 
 async def test_project_qualifier_and_names_on_the_hermes_store(
@@ -180,7 +180,7 @@ async def test_project_qualifier_and_names_on_the_hermes_store(
     app = make_app(hermes_store)
     async with app.run_test(size=(150, 20)) as pilot:
         await loaded(pilot)
-        assert set(app.projects) == {"proj0000aaaa", "proj0000bbbb"}
+        assert set(app.main.projects) == {"proj0000aaaa", "proj0000bbbb"}
         line = line_of(app, "a1b2c3d4e5f6")
         assert "Refactor the auth flow" in line and "auth-service" in line
         assert "Project" in lines(app)[0]
@@ -234,23 +234,24 @@ async def test_message_search_builds_the_index_and_shows_hits(
         # Titles do not say "cookie", messages do: two sessions' messages (the archived one
         # is hidden like its session).
         assert shown_ids(app) == []
-        found = [(r.hit.session_id, r.hit.message_index) for r in app.search_panel.results.results]
+        results = app.main.search_panel.results.results
+        found = [(r.hit.session_id, r.hit.message_index) for r in results]
         assert found == [("aaaa00000001", 1), ("aaaa00000003", 1)]
-        assert app.search_panel.display
+        assert app.main.search_panel.display
         text = screen_text(app)
         assert "Messages containing “cookie” · 2" in text
         assert "set SameSite=Lax on the cookie" in text and "assistant" in text
         # The match is highlighted in the snippet.
-        strip = app.search_panel.results.render_line(0)
-        match = app.search_panel.results.get_component_rich_style(
+        strip = app.main.search_panel.results.render_line(0)
+        match = app.main.search_panel.results.get_component_rich_style(
             "message-results--match", partial=True)
         assert [s.text for s in strip if s.style and s.style.color == match.color] == ["cookie"]
         # The index is a cache under XDG_CACHE_HOME, never inside the store.
-        assert app.search_panel.index.index.path.is_relative_to(private_cache)
+        assert app.main.search_panel.index.index.path.is_relative_to(private_cache)
         assert not any(p.suffix.startswith(".sqlite") for p in store.directory.iterdir())
         await paste_search(pilot, "cookie is:archived")
         await results_ready(pilot)
-        assert [r.hit.session_id for r in app.search_panel.results.results] == ["aaaa00000006"]
+        assert [r.hit.session_id for r in app.main.search_panel.results.results] == ["aaaa00000006"]
     # The searches ran in worker threads, never on the UI thread.
     assert threads and all(t is not threading.main_thread() for t in threads)
 
@@ -281,7 +282,7 @@ async def test_index_is_built_in_a_child_process_with_progress(
     gate = tmp_path / "go"
     say(store)
     app = make_app(store)
-    app.search_panel.index.command = [sys.executable, "-c", HELD_INDEXER, str(gate),
+    app.main.search_panel.index.command = [sys.executable, "-c", HELD_INDEXER, str(gate),
                          *command(store.directory, None)[3:]]
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
@@ -289,15 +290,15 @@ async def test_index_is_built_in_a_child_process_with_progress(
         await wait_until(pilot, lambda: "indexing 0/9" in screen_text(app), what="progress")
         text = screen_text(app)
         assert "indexing 0/9 sessions (0%)" in text  # in the search line and the pane
-        assert text.count("indexing") == 2
+        assert text.count("indexing 0/9") == 2
         await pilot.press(*"s")  # the UI answers meanwhile
-        assert app.search_bar.text == "cookies"
+        assert app.main.search_bar.text == "cookies"
         gate.touch()
         await pilot.press("backspace")
         await results_ready(pilot)
-        assert len(app.search_panel.results.results) == 2
+        assert len(app.main.search_panel.results.results) == 2
         assert "indexing" not in screen_text(app)
-        process = app.search_panel.index.process
+        process = app.main.search_panel.index.process
         assert process is not None and process.returncode == 0
 
 
@@ -308,12 +309,13 @@ async def test_without_a_child_the_index_is_built_here(
     this process instead, and searching works the same."""
     say(store)
     app = make_app(store)
-    app.search_panel.index.command = [str(tmp_path / "no-such-python"), "-m", "tui.search.indexer"]
+    app.main.search_panel.index.command = [str(tmp_path / "no-such-python"), "-m",
+                                           "tui.search.indexer"]
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "cookie")
         await results_ready(pilot)
-        assert len(app.search_panel.results.results) == 2
+        assert len(app.main.search_panel.results.results) == 2
         assert not notifications(app)
 
 
@@ -328,7 +330,7 @@ async def test_a_failing_indexer_is_a_sentence_not_a_traceback(
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await type_search(pilot, "plan")
-        await wait_until(pilot, lambda: app.search_panel.index.state.value == "ready",
+        await wait_until(pilot, lambda: app.main.search_panel.index.state.value == "ready",
                          what="the refresh")
         await pilot.pause()
         assert any(m.startswith("Could not index messages: ") for m in notifications(app))
@@ -356,29 +358,29 @@ async def test_index_follows_changes_incrementally(
         await loaded(pilot)
         await paste_search(pilot, "zebra")
         await results_ready(pilot)
-        assert app.search_panel.results.results == []
+        assert app.main.search_panel.results.results == []
         assert "No message contains every word." in screen_text(app)
         # Another program writes a message; the poller sees it and the index catches up.
         store.update("aaaa00000004", {"messages": [{"role": "user", "content": "a zebra"}]},
                      touch=False)
-        app.poll_store()
+        app.main.poll_store()
         await wait_until(pilot, lambda: any(r.hit.session_id == "aaaa00000004"
-                                            for r in app.search_panel.results.results),
+                                            for r in app.main.search_panel.results.results),
                          what="the new message in the results")
         assert asked == [{"aaaa00000004"}]  # a live update: only the session it saw change
-        stats = app.search_panel.index.index.refresh()
+        stats = app.main.search_panel.index.index.refresh()
         assert stats.reindexed == 0  # it was already up to date
         # A change that no row shows (a writer's temporary file came and went): nothing to
         # index, and no child is started to check every file.
-        child, calls = app.search_panel.index.process, len(asked)
+        child, calls = app.main.search_panel.index.process, len(asked)
         stray = store.directory / "stray.tmp"
         stray.write_text("x")
         stray.unlink()
-        app.poll_store()
+        app.main.poll_store()
         for _ in range(2):  # the poll, then the reload it starts
             await app.workers.wait_for_complete()
             await pilot.pause()
-        assert len(asked) == calls and app.search_panel.index.process is child
+        assert len(asked) == calls and app.main.search_panel.index.process is child
 
 
 async def test_enter_on_a_result_opens_the_transcript_at_that_message(
@@ -391,12 +393,12 @@ async def test_enter_on_a_result_opens_the_transcript_at_that_message(
         await paste_search(pilot, "cookie")
         await results_ready(pilot)
         await pilot.press("tab")  # search line -> sessions
-        assert app.session_list.has_focus
+        assert app.main.session_list.has_focus
         await pilot.press("tab")  # -> messages
-        assert app.search_panel.results.has_focus
+        assert app.main.search_panel.results.has_focus
         await pilot.press("j")
-        assert app.search_panel.results.highlighted is not None
-        assert app.search_panel.results.highlighted.hit.session_id == "aaaa00000003"
+        assert app.main.search_panel.results.highlighted is not None
+        assert app.main.search_panel.results.highlighted.hit.session_id == "aaaa00000003"
         await pilot.press("enter")
         await pilot.pause()
         screen = app.screen
@@ -405,19 +407,19 @@ async def test_enter_on_a_result_opens_the_transcript_at_that_message(
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, TranscriptScreen)
-        assert app.search_bar.text == "cookie" and app.search_panel.results.cursor == 1
+        assert app.main.search_bar.text == "cookie" and app.main.search_panel.results.cursor == 1
 
 
 async def test_a_broken_cache_is_rebuilt(store: SessionStore) -> None:
     say(store)
     app = make_app(store)
-    app.search_panel.index.index.path.parent.mkdir(parents=True)
-    app.search_panel.index.index.path.write_bytes(b"this is not a database" * 100)
+    app.main.search_panel.index.index.path.parent.mkdir(parents=True)
+    app.main.search_panel.index.index.path.write_bytes(b"this is not a database" * 100)
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "redirect")
         await results_ready(pilot)
-        assert [r.hit.session_id for r in app.search_panel.results.results] == ["aaaa00000001"]
+        assert [r.hit.session_id for r in app.main.search_panel.results.results] == ["aaaa00000001"]
 
 
 async def test_filter_over_many_sessions_is_quick(tmp_path: Path) -> None:
@@ -446,11 +448,11 @@ async def test_down_arrow_goes_to_the_list(store: SessionStore) -> None:
         await loaded(pilot)
         await paste_search(pilot, "the")
         await pilot.press("down")
-        assert app.session_list.has_focus and app.search_bar.text == "the"
+        assert app.main.session_list.has_focus and app.main.search_bar.text == "the"
         await pilot.press("j")
         assert cursor_id(app) == "aaaa00000003"
         await pilot.press("slash")  # back to the line, the text kept
-        assert app.search_bar.input.has_focus and app.search_bar.text == "the"
+        assert app.main.search_bar.input.has_focus and app.main.search_bar.text == "the"
 
 
 #: A stand-in for a first build over a huge store: it never ends by itself.
@@ -469,15 +471,15 @@ async def test_quitting_stops_a_first_index_build(store: SessionStore) -> None:
     import time as clock
 
     app = make_app(store)
-    app.search_panel.index.command = [sys.executable, "-c", ENDLESS_INDEXER]
+    app.main.search_panel.index.command = [sys.executable, "-c", ENDLESS_INDEXER]
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("slash")
-        await wait_until(pilot, lambda: app.search_panel.index.progress is not None,
+        await wait_until(pilot, lambda: app.main.search_panel.index.progress is not None,
                          what="the build")
         started = clock.monotonic()
         await pilot.press("escape", "q")
-    child = app.search_panel.index.process
+    child = app.main.search_panel.index.process
     assert child is not None and child.wait(5) is not None
     assert clock.monotonic() - started < 5
 
@@ -506,7 +508,7 @@ async def test_quitting_stops_an_index_refresh_in_this_process(
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("slash")
-        await wait_until(pilot, lambda: app.search_panel.index.progress is not None,
+        await wait_until(pilot, lambda: app.main.search_panel.index.progress is not None,
                          what="the build")
         started = clock.monotonic()
         await pilot.press("escape", "q")
@@ -524,13 +526,13 @@ async def test_keys_in_one_burst_behind_slash_or_r_are_not_lost(store: SessionSt
         await loaded(pilot)
         for key, char in [("slash", "/"), ("p", "p"), ("l", "l"), ("a", "a")]:
             app.post_message(events.Key(key, char))
-        await wait_until(pilot, lambda: app.search_bar.text == "pla", what="typed text")
+        await wait_until(pilot, lambda: app.main.search_bar.text == "pla", what="typed text")
         assert shown_ids(app) == ["aaaa00000003"] and app.edits.pending == 0  # nothing pinned
         await pilot.press("escape")
         for key, char in [("r", "r"), ("a", "a"), ("p", "p"), ("/", "/")]:
             app.post_message(events.Key("slash" if char == "/" else key, char))
-        await wait_until(pilot, lambda: app.editor.value == "ap/", what="typed title")
-        assert app.edits.pending == 0 and not app.search_bar.is_open
+        await wait_until(pilot, lambda: app.main.editor.value == "ap/", what="typed title")
+        assert app.edits.pending == 0 and not app.main.search_bar.is_open
         # The test ends with the editor open: the app must close cleanly all the same.
 
 
@@ -540,9 +542,9 @@ async def test_typing_holds_the_collector_back_only_while_typing(
     """The cyclic garbage collector waits while filter keys are typed (its walk over a big
     view would land in the keystroke's frame), and is always given back: when typing pauses,
     and when the app closes in the middle of typing."""
-    import tui.app
+    import tui.screens.main
 
-    monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 1.0)  # longer than a pilot's key press
+    monkeypatch.setattr(tui.screens.main, "GC_HOLD_SECONDS", 1.0)  # longer than a pilot's key press
     assert gc.isenabled()
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:

@@ -284,7 +284,7 @@ def test_cli_runs_the_app_on_the_store(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(SessionBrowser, "run", lambda self: ran.append(self))
     (tmp_path / "s").mkdir()
     assert main([str(tmp_path / "s")]) == 0
-    assert ran and ran[0].store.directory == tmp_path / "s" and ran[0].banner is None
+    assert ran and ran[0].store.directory == tmp_path / "s" and ran[0].main.banner is None
 
 
 # ── demo ───────────────────────────────────────────────────────────────────────

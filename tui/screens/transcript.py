@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -29,6 +29,7 @@ from textual.widgets import Static
 
 from api.store import SessionStore, clean_title
 from tui.errors import describe_error
+from tui.keys import TRANSCRIPT_EDIT_KEYS, TRANSCRIPT_KEYS, bindings
 from tui.messages import RowChanged
 from tui.text import Clock, inert
 from tui.widgets.message_view import TranscriptView
@@ -84,12 +85,10 @@ class TranscriptScreen(Screen[None]):
 
     CSS_PATH = "transcript.tcss"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", key_display="Esc"),
-        Binding("r,f2", "rename", "Rename"),
-        Binding("p", "toggle_pin", "Pin"),
-        Binding("a", "toggle_archive", "Archive"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(
+        bindings(tuple(key for key in TRANSCRIPT_KEYS if key.scope == "transcript")
+                 + TRANSCRIPT_EDIT_KEYS)
+    )
 
     class EditRequested(Message):
         """The user asked to rename, pin/unpin or archive/unarchive the session shown.
