@@ -30,8 +30,9 @@ from tui.keys import APP_KEYS, LIST_KEYS, MAIN_KEYS, Key, bindings
 from tui.live.watcher import POLL_SECONDS
 from tui.messages import ExportDone, RowChanged
 from tui.rows import Row
+from tui.screens import as_transcript
 from tui.screens.help import HelpScreen
-from tui.screens.main import MainScreen, as_transcript
+from tui.screens.main import MainScreen
 from tui.text import Clock, quote
 
 if TYPE_CHECKING:

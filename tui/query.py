@@ -23,9 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-Row = dict[str, Any]
+from api.records import Row
 
-FIELDS = ("project", "model", "workspace")
 _TOKEN = re.compile(r'(-)?(?:(project|model|workspace|is):)?("[^"]*"?|\S*)', re.IGNORECASE)
 
 
@@ -86,12 +85,6 @@ class Query:
     @property
     def empty(self) -> bool:
         return self == EMPTY
-
-    @property
-    def has_fields(self) -> bool:
-        """Anything besides plain words (qualifiers narrow by row fields, not the haystack)."""
-        return bool(self.include or self.exclude or self.pinned is not None
-                    or self.archived is not None)
 
     def values(self, name: str) -> tuple[str, ...]:
         """The (positive) values given for one field, for highlighting that column."""

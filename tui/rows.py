@@ -18,9 +18,9 @@ from datetime import time as day_start
 from itertools import compress
 from typing import Any
 
+from api.records import Row
 from tui.query import EMPTY, Query, field_matcher, haystack
 
-Row = dict[str, Any]
 SortKey = tuple[Any, ...]
 #: The rows a view shows and their haystacks: a list, or a tuple for a query's result.
 View = list[Row] | tuple[Row, ...]
@@ -290,6 +290,12 @@ class SessionRows:
             levels.append((shown, hays, self._in_shown))
         return levels
 
+    def _refilter(self) -> None:
+        """Filter anew from every row (the archive setting or the order changed)."""
+        self._memo.clear()
+        self._base, self._base_hays = self._archive_filter()
+        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+
     # ── reading ─────────────────────────────────────────────────────────────
 
     def __len__(self) -> int:
@@ -319,9 +325,7 @@ class SessionRows:
         if value == self._show_archived:
             return
         self._show_archived = value
-        self._memo.clear()
-        self._base, self._base_hays = self._archive_filter()
-        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+        self._refilter()
 
     @property
     def query(self) -> Query:
@@ -335,9 +339,7 @@ class SessionRows:
             return
         self._matcher = field_matcher(query, self._projects)
         if self._hides_archived(query) != self._hides_archived(old):
-            self._memo.clear()
-            self._base, self._base_hays = self._archive_filter()
-            self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+            self._refilter()
         elif query in self._memo:
             self._memo.move_to_end(query)
             self._shown, self._shown_hays = self._memo[query]
@@ -371,13 +373,10 @@ class SessionRows:
         if order == self._order:
             return
         hay_of = {id(row): hay for row, hay in zip(self._all, self._hays, strict=True)}
-        self._order = order
-        self._memo.clear()
-        self._key = key_for(order)
+        self._order, self._key = order, key_for(order)
         self._all = display_order(self._all, order)
         self._hays = [hay_of[id(row)] for row in self._all]
-        self._base, self._base_hays = self._archive_filter()
-        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+        self._refilter()
 
     def get(self, session_id: str) -> Row | None:
         return self._by_id.get(session_id)

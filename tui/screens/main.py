@@ -14,7 +14,6 @@ Search: the search line filters the rows here, on the UI thread (a few ms at 100
 from __future__ import annotations
 
 import gc
-import sys
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -29,17 +28,14 @@ from textual.widgets import Footer, Input, Static
 from api.projects import Project
 from api.store import SessionStore, clean_title
 from tui.editing.controller import EditController
-from tui.errors import describe_error
 from tui.keys import MAIN_KEYS, bindings
-from tui.live.diff import forget
-from tui.live.reconcile import apply_view, reconcile
+from tui.live.apply import show_preview, show_read
 from tui.live.sync import RowsSync
 from tui.messages import RowChanged, RowsLoaded, RowsPreview, StoreChanged
 from tui.query import EMPTY, Query
 from tui.rows import ORDERS, Row, SessionRows
-from tui.search.index_service import IndexState
 from tui.search.panel import SearchPanel
-from tui.text import Clock, inert, quote
+from tui.text import Clock, inert
 from tui.widgets.message_results import MessageResults
 from tui.widgets.rename_editor import RenameEditor
 from tui.widgets.search_bar import SearchBar
@@ -49,14 +45,6 @@ from tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from datetime import tzinfo
     from pathlib import Path
-
-    from tui.screens.transcript import TranscriptScreen
-
-def as_transcript(screen: object) -> TranscriptScreen | None:
-    """The screen, if it is a transcript. Its module (Markdown rendering: ~60 ms to import) is
-    only loaded when the first transcript opens, so until then no screen can be one."""
-    module = sys.modules.get("tui.screens.transcript")
-    return screen if module is not None and isinstance(screen, module.TranscriptScreen) else None
 
 
 #: Actions on the highlighted session: dimmed with no session.
@@ -89,13 +77,9 @@ class MainScreen(Screen[None]):
         """`row_changed`: the app's signal of changed rows (edits come back on it; reloads
         are published on it for the transcripts). See `SessionBrowser` for the rest."""
         super().__init__()
-        self.store = store
-        self.edits = edits
-        self.row_changed = row_changed
-        self.clock = clock
-        self.tz = tz
-        self.banner = banner
-        self.poll_interval = poll_interval
+        self.store, self.edits, self.row_changed = store, edits, row_changed
+        self.clock, self.tz = clock, tz
+        self.banner, self.poll_interval = banner, poll_interval
         self.rows = SessionRows()
         self.projects: dict[str, Project] = {}
         self.sync = RowsSync(self, store, lambda: edits.epoch)
@@ -129,7 +113,7 @@ class MainScreen(Screen[None]):
         if self.poll_interval:
             self.set_interval(self.poll_interval, self.poll_store)
         # The editor sits over its row: follow the row when the list scrolls or reorders.
-        self.watch(self.session_list, "scroll_y", self._place_editor, init=False)
+        self.watch(self.session_list, "scroll_y", self.place_editor, init=False)
 
     def on_unmount(self) -> None:
         self._release_gc()  # the app may close while typing (and another may run after it)
@@ -185,11 +169,11 @@ class MainScreen(Screen[None]):
         if self.search_panel.hits is not None:
             self.search_panel.show_hits()
 
-    def _cursor_id(self) -> str | None:
+    def cursor_id(self) -> str | None:
         current = self.session_list.highlighted
         return current["session_id"] if current is not None else None
 
-    def _update_placeholder(self) -> None:
+    def update_placeholder(self) -> None:
         listing, rows = self.session_list, self.rows
         if not rows.total:
             listing.placeholder = "No sessions in this store yet."
@@ -214,113 +198,15 @@ class MainScreen(Screen[None]):
 
     @on(RowsPreview)
     def _rows_preview(self, message: RowsPreview) -> None:
-        if self.loaded:  # the full read won the race
-            message.shown.set()
-            return
-        self._set_projects(message.projects)
-        self.session_list.set_rows(message.rows)
-        self.counts.update("reading every session…")
-        self.call_after_refresh(message.shown.set)
+        show_preview(self, message)
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
-        try:
-            if message.error is not None:
-                self._load_failed(message)
-            elif not self.loaded:
-                if message.rows is not None:  # (a delta needs rows on screen: never here)
-                    self._first_rows(message.rows, message.projects)
-            else:
-                self._merge(message)
-        finally:
-            self.sync.finished(message, self.rows)
+        show_read(self, message)
 
-    def _load_failed(self, message: RowsLoaded) -> None:
-        error = message.error or RuntimeError("unknown error")
-        reason = describe_error(
-            error, "read the store", denied="permission denied",
-            missing=f"{self.store.directory} does not exist",
-        )
-        if message.reload:  # the list on screen stays; say so once, not every half second
-            if not self.sync.failed:
-                self.sync.failed = True
-                self.notify(reason, title="Live update", severity="warning", markup=False)
-            return
-        listing = self.session_list
-        listing.placeholder = reason
-        self.counts.update("unreadable")
-        self.notify(reason, title="Store", severity="error", markup=False, timeout=10)
-        listing.refresh()
-
-    def _first_rows(self, rows: SessionRows, projects: dict[str, Project]) -> None:
-        self.sync.failed = False
-        apply_view(rows, self.rows)
-        self.rows = rows
-        self.sync.loaded = True
-        self._set_projects(projects)
-        self._update_placeholder()
-        # The cursor may have moved over a preview.
-        self.session_list.set_rows(self.rows, keep=self._cursor_id())
-        self.update_status()
-        self.refresh_bindings()
-        if self.search_bar.is_open:
-            self.search_panel.search()
-
-    def _set_projects(self, projects: dict[str, Project]) -> None:
+    def set_projects(self, projects: dict[str, Project]) -> None:
         self.projects = projects
         self.session_list.projects = projects
-
-    def _merge(self, message: RowsLoaded) -> None:
-        """Another program changed the store: lay what it changed into the list (see
-        `reconcile`), keeping what the user is doing: the cursor on its session, the rename
-        editor over its row, open transcripts told (on `row_changed`)."""
-        self.sync.failed = False
-        old, editing = self.rows, self.editor.session_id
-        keep = editing or self._cursor_id()
-        # What the editor and the transcripts showed, before the list changes under them.
-        transcripts = [transcript.session_id for screen in self.app.screen_stack
-                       if (transcript := as_transcript(screen)) is not None]
-        before = {sid: old.get(sid) for sid in [editing, *transcripts] if sid is not None}
-        read = message.delta if message.rows is None else message.rows
-        assert read is not None
-        result = reconcile(old, read, self.edits.landed_since(message.epoch), self.edits.ledger)
-        for fresh in result.held:
-            forget(message.seen, fresh)  # perhaps older than the saved row: take it next time
-        rows = result.rows
-        if editing is not None and rows.index_of(editing) is None:
-            gone = before.get(editing)
-            self._close_editor()
-            self.notify(
-                f"{quote(gone['title'] if gone else editing)} was deleted or hidden by "
-                "another program while you renamed it.",
-                title="Rename", severity="warning", markup=False,
-            )
-        if message.projects != self.projects:
-            rows.projects = message.projects
-            self._set_projects(message.projects)
-        self.rows = rows
-        self._update_placeholder()
-        self.session_list.set_rows(rows, keep=keep, anchor=True)
-        self.update_status()
-        self.refresh_bindings()
-        for sid in transcripts:
-            now = rows.get(sid)
-            if now is not None and now != before.get(sid):
-                self.row_changed.publish(RowChanged(sid, now, reread=True))
-        if self.editor.is_open:
-            self.call_after_refresh(self._place_editor)
-        self._after_reload(message)
-
-    def _after_reload(self, message: RowsLoaded) -> None:
-        panel = self.search_panel
-        if panel.hits is not None:
-            panel.show_hits()
-        delta = message.delta
-        if panel.index.state is not IndexState.COLD and (delta is None or delta):
-            # Only the sessions whose rows changed need their messages indexed again (a save
-            # changes its row); after a reload of every row, every file is checked.
-            panel.index.refresh(None if delta is None else
-                                {row["session_id"] for row in delta.changed} | delta.removed)
 
     # ── search ──────────────────────────────────────────────────────────────
 
@@ -342,12 +228,12 @@ class MainScreen(Screen[None]):
         self._hold_gc()
         listing = self.session_list
         was_empty = not len(self.rows)
-        keep = self._cursor_id()
+        keep = self.cursor_id()
         self.rows.query = query
         if keep is not None and self.rows.index_of(keep) is None:
             keep = None
             listing.cursor = 0
-        self._update_placeholder()
+        self.update_placeholder()
         listing.rows_changed(keep=keep)
         self.update_status()
         self.search_panel.search()
@@ -411,6 +297,7 @@ class MainScreen(Screen[None]):
         it; the list below keeps its cursor (unless an edit made there moved or hid it)."""
         from tui.screens.transcript import TranscriptScreen
 
+
         def back(_: object) -> None:
             index = self.rows.index_of(session_id)
             if index is not None:
@@ -433,13 +320,13 @@ class MainScreen(Screen[None]):
         if change.reread or row is None:
             self.update_status()
             return
-        keep = self.editor.session_id or self._cursor_id()
+        keep = self.editor.session_id or self.cursor_id()
         self.rows.put(row)
         self._show_view(keep)
         if not len(self.rows):
             self.refresh_bindings()
         if self.editor.is_open:
-            self.call_after_refresh(self._place_editor)
+            self.call_after_refresh(self.place_editor)
 
     def action_toggle_pin(self) -> None:
         row = self.highlighted
@@ -454,7 +341,7 @@ class MainScreen(Screen[None]):
     def action_toggle_show_archived(self) -> None:
         if self.editor.is_open:
             return
-        keep = self._cursor_id()
+        keep = self.cursor_id()
         self.rows.show_archived = not self.rows.show_archived
         self._show_view(keep)
         self.refresh_bindings()
@@ -463,7 +350,7 @@ class MainScreen(Screen[None]):
         """`s`: the next order; the cursor stays on its session."""
         if self.editor.is_open or not self.loaded:
             return
-        keep = self._cursor_id()
+        keep = self.cursor_id()
         self.rows.order = ORDERS[(ORDERS.index(self.rows.order) + 1) % len(ORDERS)]
         self.session_list.rows_changed(keep=keep)
         self.update_status()
@@ -491,7 +378,7 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     @on(SessionList.Resized)
-    def _place_editor(self) -> None:
+    def place_editor(self) -> None:
         """Keep an open rename editor over its session's title cell (the row may have moved:
         a save landed and reordered the list, the wheel scrolled, the terminal was resized)."""
         editor, listing = self.editor, self.session_list
@@ -499,7 +386,7 @@ class MainScreen(Screen[None]):
             return
         index = self.rows.index_of(editor.session_id)
         if index is None:  # the session left the view: nothing to edit any more
-            self._close_editor()
+            self.close_editor()
             return
         if listing.cursor != index:
             listing.move_to(index)
@@ -516,7 +403,7 @@ class MainScreen(Screen[None]):
         if not editor.is_open or editor.session_id != message.session_id:
             return
         if message.title is None or message.title == editor.original:
-            self._close_editor()  # cancelled, or Enter on the title as it was: nothing to write
+            self.close_editor()  # cancelled, or Enter on the title as it was: nothing to write
             return
         if not clean_title(message.title):
             self.notify(
@@ -524,11 +411,11 @@ class MainScreen(Screen[None]):
                 title="Rename", severity="warning", markup=False,
             )
             return
-        self._close_editor()
+        self.close_editor()
         if self.rows.get(message.session_id) is not None:
             self.edits.rename(message.session_id, message.title)
 
-    def _close_editor(self) -> None:
+    def close_editor(self) -> None:
         self.editor.close()
         self.session_list.focus()
         self.refresh_bindings()

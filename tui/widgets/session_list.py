@@ -36,7 +36,7 @@ from tui.marks import Pieces, fit_left_marked, fit_marked
 from tui.query import find_spans
 from tui.rows import Group, Row, SessionRows
 from tui.text import Clock, fit, fit_right, inert, relative_time
-from tui.widgets.scrolling import CursorKeys, set_virtual_height
+from tui.widgets.scrolling import CursorKeys, list_css, set_virtual_height
 
 PIN_MARK = "★"
 ARCHIVE_MARK = "⊖"
@@ -110,25 +110,12 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     SessionList {
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-size-vertical: 1;
-        background: $surface;
+    """ + list_css("session-list--cursor") + """
         color: $foreground;
         & > .session-list--header {
             text-style: bold;
             color: $text-muted;
             background: $panel;
-        }
-        & > .session-list--cursor {
-            color: $block-cursor-blurred-foreground;
-            background: $block-cursor-blurred-background;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .session-list--cursor {
-            color: $block-cursor-foreground;
-            background: $block-cursor-background;
-            text-style: $block-cursor-text-style;
         }
         & > .session-list--pin { color: $warning; }
         & > .session-list--archived { color: $text-disabled; text-style: italic; }
@@ -140,17 +127,12 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
     """
 
     def __init__(
-        self,
-        *,
-        clock: Clock = time.time,
-        tz: tzinfo | None = None,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
+        self, *, clock: Clock = time.time, tz: tzinfo | None = None, **options: Any
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.clock = clock
-        self.tz = tz
+        """`clock` and `tz` decide what "3 min ago" means; `options` are the widget's own
+        (`id`, `classes`...)."""
+        super().__init__(**options)
+        self.clock, self.tz = clock, tz
         self.rows: SessionRows = SessionRows()
         self.cursor = 0
         self.placeholder = "Loading sessions…"
@@ -331,10 +313,6 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
             self._refresh_row(self.cursor)
 
     # ── drawing ─────────────────────────────────────────────────────────────
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
