@@ -22,13 +22,12 @@ from textual.signal import Signal
 
 from api.store import SessionStore
 from tui.editing.controller import EditController
-from tui.editing.queue import SaveFinished
 from tui.editing.saver import SaverFor
 from tui.errors import describe_error
 from tui.exporting import export_session
 from tui.keys import APP_KEYS, LIST_KEYS, MAIN_KEYS, Key, bindings
 from tui.live.watcher import POLL_SECONDS
-from tui.messages import ExportDone, RowChanged
+from tui.messages import ExportDone, RowChanged, SaveFinished
 from tui.rows import Row
 from tui.screens import as_transcript
 from tui.screens.help import HelpScreen

@@ -16,6 +16,7 @@ from tui.rows import Row, SessionRows
 
 if TYPE_CHECKING:
     from api.search import Hit
+    from tui.editing.ledger import Edit
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,16 @@ class RowChanged:
     session_id: str
     row: Row | None
     reread: bool = False
+
+
+@dataclass
+class SaveFinished(Message):
+    """A queued save finished, posted from the save queue's worker thread. Exactly one of
+    `row` (the store's new index row) and `error` is set."""
+
+    edit: Edit
+    row: Row | None
+    error: BaseException | None
 
 
 @dataclass

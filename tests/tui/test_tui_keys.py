@@ -337,6 +337,17 @@ async def test_quit_with_nothing_pending_is_immediate(store: SessionStore) -> No
         assert not app.is_running
 
 
+async def test_a_keymap_rebinds_a_key_by_its_id(store: SessionStore) -> None:
+    """Every binding has an id (tui.keys), so a Textual keymap can move it: here pin to x."""
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        app.set_keymap({"main.toggle_pin": "x"})
+        await pilot.press("j", "x")
+        await settled(pilot)
+        assert read_record(store, "aaaa00000001")["pinned"] is True
+
+
 async def test_command_palette_has_every_action_that_can_run(store: SessionStore) -> None:
     from tui.keys import LIST_KEYS, SESSION_KEYS
 

@@ -20,11 +20,11 @@ from textual.signal import Signal
 
 from api.store import SessionStore, clean_title
 from tui.editing.ledger import Edit, EditLedger
-from tui.editing.queue import SaveFinished, SaveQueue
+from tui.editing.queue import SaveQueue
 from tui.editing.saver import Saver, SaverFor
 from tui.editing.undo import Revert, UndoStack
 from tui.errors import describe_error
-from tui.messages import RowChanged
+from tui.messages import RowChanged, SaveFinished
 from tui.rows import Row
 from tui.text import Clock, quote
 

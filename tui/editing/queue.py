@@ -16,26 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.dom import DOMNode
-from textual.message import Message
 from textual.worker import Worker
 
 from tui.editing.ledger import Edit
+from tui.messages import SaveFinished
 from tui.rows import Row
 
 SaveCall = Callable[[], Row]
-
-
-class SaveFinished(Message):
-    """A queued save finished, posted from the worker thread (`post_message` is thread-safe).
-
-    Exactly one of `row` (the store's new index row) and `error` is set.
-    """
-
-    def __init__(self, edit: Edit, row: Row | None, error: BaseException | None) -> None:
-        super().__init__()
-        self.edit = edit
-        self.row = row
-        self.error = error
 
 
 @dataclass
