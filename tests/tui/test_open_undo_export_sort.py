@@ -82,11 +82,11 @@ async def test_pin_archive_and_undo_from_the_transcript(store: SessionStore) -> 
             assert row is not None and row[field] is True  # at once, in the list's rows
             await settled(pilot)
             assert read_record(store, "aaaa00000001")[field] is True
-            assert screen._header_data()[field] is True  # the header was told (show_row)
+            assert screen.header[field] is True  # the header was told (show_row)
             await pilot.press("u")  # undo works from the transcript too
             await settled(pilot)
             assert read_record(store, "aaaa00000001")[field] is False
-            assert screen._header_data()[field] is False
+            assert screen.header[field] is False
         await pilot.press("escape")
         await pilot.pause()
         assert cursor_id(app) == "aaaa00000001"
@@ -120,7 +120,7 @@ async def test_failed_edit_in_the_transcript_rolls_the_header_back(
         screen = await open_transcript(pilot)
         await pilot.press("p")
         await settled(pilot)
-        assert screen._header_data()["pinned"] is False
+        assert screen.header["pinned"] is False
         assert any("Could not pin" in m for m in notifications(app))
 
 

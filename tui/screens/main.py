@@ -53,7 +53,7 @@ SESSION_ACTIONS = frozenset({"rename", "toggle_pin", "toggle_archive", "open"})
 #: only a preview of a big store is on screen.
 LIST_ACTIONS = SESSION_ACTIONS | {"toggle_show_archived", "cycle_sort", "search"}
 #: Actions of priority keys (see tui.keys): never while an input has the keyboard.
-PRIORITY_ACTIONS = frozenset({"search", "rename"})
+PRIORITY_ACTIONS = frozenset(key.action for key in MAIN_KEYS if key.priority)
 
 #: How often relative times ("3 min ago") are redrawn while the app sits open.
 CLOCK_REFRESH_SECONDS = 30.0

@@ -244,6 +244,11 @@ class TranscriptScreen(Screen[None]):
         self._row = dict(row)
         self._update_header()
 
+    @property
+    def header(self) -> dict[str, Any]:
+        """What the header shows: the session's fields as read, with the app's row on top."""
+        return self._header_data()
+
     def _header_data(self) -> dict[str, Any]:
         data = dict(self._record)
         if self._row is not None:
