@@ -370,8 +370,11 @@ class SessionRows:
 
     @order.setter
     def order(self, order: Order) -> None:
-        if order == self._order:
-            return
+        if order != self._order:
+            self._reorder(order)
+
+    def _reorder(self, order: Order) -> None:
+        """Sort every row anew (their haystacks follow them) and filter again."""
         hay_of = {id(row): hay for row, hay in zip(self._all, self._hays, strict=True)}
         self._order, self._key = order, key_for(order)
         self._all = display_order(self._all, order)
