@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 
@@ -102,7 +103,12 @@ class SessionBrowser(App[None]):
             super().refresh_bindings()
 
     def _top(self) -> Screen[object] | None:
-        return self.screen_stack[-1] if self.screen_stack else None  # none while closing
+        """The screen the user acts on: the top one, or the one under the command palette
+        (its commands act there). None while the app closes."""
+        for screen in reversed(self.screen_stack):
+            if not isinstance(screen, CommandPalette):
+                return screen
+        return None
 
     def _session_on_top(self) -> str | None:
         """The session the top screen shows (a transcript's) or points at (the list's

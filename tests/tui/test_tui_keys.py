@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from tui_helpers import (
     screen_text,
     settled,
     shown_ids,
+    wait_until,
 )
 
 from api.store import SessionStore
@@ -335,6 +337,23 @@ async def test_quit_with_nothing_pending_is_immediate(store: SessionStore) -> No
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_export_from_the_command_palette(store: SessionStore, tmp_path: Path) -> None:
+    """The palette's commands act on the screen under it: Export writes the session the
+    list's cursor is on."""
+    app = make_app(store, export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Export")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any(tmp_path.glob("*.md")), what="the export")
+    assert [p.name for p in tmp_path.glob("*.md")] == [
+        "fix-the-login-redirect-loop-aaaa00000001.md"]
 
 
 async def test_a_keymap_rebinds_a_key_by_its_id(store: SessionStore) -> None:
