@@ -8,8 +8,9 @@ from typing import Any
 from tui.editing.ledger import Edit, EditLedger
 from tui.live.diff import RowsDelta, diff_rows
 from tui.live.reconcile import reconcile
+from tui.order import ORDERS
 from tui.query import Query
-from tui.rows import ORDERS, SessionRows
+from tui.rows import SessionRows
 
 
 def row(sid: str, updated: float, **fields: Any) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from tui_helpers import DAY, HOUR, MIN, NOW
 from tui.cli import main, resolve_store
 from tui.editing.ledger import Edit, EditLedger
 from tui.live.diff import RowsDelta, diff_rows, forget
-from tui.rows import SessionRows, sort_key
+from tui.order import sort_key
+from tui.rows import SessionRows
 from tui.text import fit, fit_left, fit_right, inert, relative_time
-from tui.widgets.session_list import columns_for
+from tui.widgets.session_columns import columns_for
 
 # ── text ───────────────────────────────────────────────────────────────────────
 

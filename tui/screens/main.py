@@ -32,8 +32,9 @@ from tui.keys import MAIN_KEYS, bindings
 from tui.live.apply import show_preview, show_read
 from tui.live.sync import RowsSync
 from tui.messages import RowChanged, RowsLoaded, RowsPreview, StoreChanged
+from tui.order import ORDERS
 from tui.query import EMPTY, Query
-from tui.rows import ORDERS, Row, SessionRows
+from tui.rows import Row, SessionRows
 from tui.search.panel import SearchPanel
 from tui.text import Clock, inert
 from tui.widgets.message_results import MessageResults

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import tzinfo
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -37,47 +36,11 @@ from tui.query import find_spans
 from tui.rows import Group, Row, SessionRows
 from tui.text import Clock, fit, fit_right, inert, relative_time
 from tui.widgets.scrolling import CursorKeys, list_css, set_virtual_height
+from tui.widgets.session_columns import columns_for
 
 PIN_MARK = "★"
 ARCHIVE_MARK = "⊖"
 SORT_MARK = "▾"
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Cell widths of each column for one widget width (0 = column hidden)."""
-
-    width: int
-    marker: int
-    title: int
-    when: int
-    count: int
-    model: int
-    workspace: int
-    project: int = 0
-
-
-#: (model, workspace, project) widths to try, widest first.
-_LAYOUTS = ((22, 28), (18, 20), (14, 14), (12, 0), (0, 0))
-_PROJECT_LAYOUTS = ((22, 28, 14), (18, 20, 12), (14, 14, 12), (12, 0, 10), (0, 0, 10), (0, 0, 0))
-
-
-@lru_cache(maxsize=32)
-def columns_for(width: int, project: bool = False) -> Columns:
-    """Share the width out: fixed columns first, the title takes the rest; on narrow
-    terminals the workspace goes first, then the model narrows (then the project column,
-    shown only when the store has projects), so titles stay readable."""
-    marker, when, count = 3, 11, 5
-    layouts = _PROJECT_LAYOUTS if project else tuple((m, w, 0) for m, w in _LAYOUTS)
-    for model, workspace, proj in layouts:
-        fixed = marker + (when + 1) + (count + 1)
-        fixed += (model + 1) if model else 0
-        fixed += (workspace + 1) if workspace else 0
-        fixed += (proj + 1) if proj else 0
-        title = width - fixed - 1
-        if title >= max(16, width // 3) or (model, workspace, proj) == (0, 0, 0):
-            return Columns(width, marker, max(title, 1), when, count, model, workspace, proj)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @lru_cache(maxsize=256)
