@@ -177,6 +177,33 @@ async def test_undo_of_a_rename_puts_the_row_back_where_it_was(store: SessionSto
         assert read_record(store, "aaaa00000003")["updated_at"] == before
 
 
+async def test_edits_go_through_the_saver_the_app_chooses(store: SessionStore) -> None:
+    """`saver_for` picks what writes each edit (the WebUI route plugs in here): every edit and
+    every undo goes through it, with the store's own edit methods."""
+    calls: list[tuple[str, str]] = []
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(store, name)
+
+            def call(sid: str, *args: Any, **kwargs: Any) -> Any:
+                calls.append((name, sid))
+                return method(sid, *args, **kwargs)
+
+            return call
+
+    app = make_app(store, saver_for=lambda sid: Spy())
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "p", "r", *"New", "enter", "u")
+        await settled(pilot)
+        await pilot.press("a")
+        await settled(pilot)
+    assert calls == [("set_pinned", "aaaa00000001"), ("rename", "aaaa00000001"),
+                     ("update", "aaaa00000001"), ("set_archived", "aaaa00000001")]
+    assert read_record(store, "aaaa00000001")["title"] == "Fix the login redirect loop"
+
+
 async def test_undo_is_shown_at_once_and_saved_in_order(
     store: SessionStore, monkeypatch: Any
 ) -> None:
