@@ -46,9 +46,6 @@ class SessionStore:
     def _index(self) -> SessionIndex:
         return index_for(self.directory, self.index_path)
 
-    def exists(self) -> bool:
-        return self.directory.is_dir()
-
     def list_rows(self) -> list[Row]:
         """Every session's row (archived too), newest `updated_at` first. Rows are shared with
         the index cache: treat them as read-only."""

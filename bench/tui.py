@@ -12,7 +12,8 @@ by `ESC[?2026h ... ESC[?2026l` and its end can be timed exactly), and measures:
     backspace) to the end of the frame whose status line shows the new count of matching
     sessions. The first start of a size builds the message index in the background meanwhile
     (a fresh cache folder: "first use"); later starts find it built ("index warm"), and only
-    check every session file against it. Either runs in the app's child process (tui.indexer);
+    check every session file against it. Either runs in the app's child process
+    (tui.search.indexer);
   - live update: another process (this one) renames the newest session through the store; from
     the moment that write returns to the end of the frame showing the new title. It includes
     waiting for the poller (every 0.25 s), reading the rewritten index and merging the rows.

@@ -124,7 +124,7 @@ class CommandError(Exception):
 
 
 def command_parser(command: str) -> argparse.ArgumentParser:
-    from tui.rows import ORDER_NAMES
+    from tui.order import ORDER_NAMES
 
     store_help = "the sessions folder (default: the one the app would open)"
     if command == "list":
@@ -195,7 +195,8 @@ def _reason(exc: BaseException) -> str:
 def run_list(args: argparse.Namespace) -> int:
     from api.projects import load_projects
     from api.records import ROW_KEYS
-    from tui.rows import ORDER_NAMES, SessionRows
+    from tui.order import ORDER_NAMES
+    from tui.rows import SessionRows
     from tui.text import inert
 
     store = existing_store(args.store)

@@ -1,5 +1,9 @@
-"""Every key of the app in one table: the bindings, the help screen and the command palette
-are all built from it, so they cannot drift apart."""
+"""Every key of the app in one table: the bindings (of the list, the main screen, the app, the
+transcript screen, the search line), the footer, the help screen and the command palette are
+all built from it, so they cannot drift apart.
+
+Each binding has an `id` (`scope.action`), so a Textual keymap can rebind it.
+"""
 
 from __future__ import annotations
 
@@ -20,20 +24,40 @@ class Key:
     footer: bool = False
     #: Checked as the key arrives, before it goes to the focused widget (see `search`).
     priority: bool = False
+    #: Who binds it: "list" (the session list and the message results), "main" (the main
+    #: screen), "app" (every screen), "transcript", "search" (the search line); "" for
+    #: help-only rows.
+    scope: str = ""
+    #: How the key shows in footers, when not as Textual writes it.
+    display: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The binding's id, for keymaps: "main.rename", "app.undo"..."""
+        return f"{self.scope}.{self.action}"
 
     def binding(self) -> Binding:
         return Binding(self.keys, self.action, self.label, show=self.footer,
-                       priority=self.priority)
+                       priority=self.priority, id=self.id, key_display=self.display)
+
+
+def bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    """The bindings of these keys (help-only rows left out)."""
+    return [key.binding() for key in keys if key.action]
 
 
 #: Bound on the list (they move its cursor) and on the message results.
 LIST_KEYS: tuple[Key, ...] = (
-    Key("up,k", "↑  k", "cursor_up", "Previous session", "Move the cursor up one line."),
-    Key("down,j", "↓  j", "cursor_down", "Next session", "Move the cursor down one line."),
-    Key("pageup", "PgUp", "page_up", "Page up", "Move the cursor up one screen."),
-    Key("pagedown", "PgDn", "page_down", "Page down", "Move the cursor down one screen."),
-    Key("home", "Home", "first", "First session", "Jump to the first line."),
-    Key("end", "End", "last", "Last session", "Jump to the last line."),
+    Key("up,k", "↑  k", "cursor_up", "Previous session", "Move the cursor up one line.",
+        scope="list"),
+    Key("down,j", "↓  j", "cursor_down", "Next session", "Move the cursor down one line.",
+        scope="list"),
+    Key("pageup", "PgUp", "page_up", "Page up", "Move the cursor up one screen.",
+        scope="list"),
+    Key("pagedown", "PgDn", "page_down", "Page down", "Move the cursor down one screen.",
+        scope="list"),
+    Key("home", "Home", "first", "First session", "Jump to the first line.", scope="list"),
+    Key("end", "End", "last", "Last session", "Jump to the last line.", scope="list"),
 )
 
 #: Help-only: what the mouse does.
@@ -43,58 +67,70 @@ MOUSE_KEYS: tuple[Key, ...] = (
     Key("", "double-click", "", "Open", "Open the clicked session or message."),
 )
 
-#: Bound on the app.
-APP_KEYS: tuple[Key, ...] = (
-    Key("enter", "Enter", "open", "Open", "Open the session's transcript.", footer=True),
+#: The keys about sessions, in the order the help lists them: the main screen binds those of
+#: scope "main" (so they are live only while it is on top), the app those of scope "app"
+#: (they work over a transcript too).
+SESSION_KEYS: tuple[Key, ...] = (
+    Key("enter", "Enter", "open", "Open", "Open the session's transcript.", footer=True,
+        scope="main"),
     # A priority key: it opens the line as it arrives, so the keys typed right behind it
     # ("/login" pasted, or sent in one burst over a slow link) go into the line, not the list.
     Key(
         "slash", "/", "search", "Search",
         "Search: filter sessions as you type; find what was said in them.", footer=True,
-        priority=True,
+        priority=True, scope="main",
     ),
     Key("r,f2", "r  F2", "rename", "Rename", "Rename the session inline.", footer=True,
-        priority=True),  # a priority key too: "rNew title" in one burst lands in the editor
-    Key("p", "p", "toggle_pin", "Pin", "Pin the session to the top, or unpin it.", footer=True),
+        priority=True, scope="main"),  # a priority key too: "rNew title" in one burst
+    Key("p", "p", "toggle_pin", "Pin", "Pin the session to the top, or unpin it.", footer=True,
+        scope="main"),
     Key(
         "a", "a", "toggle_archive", "Archive",
-        "Archive the session (it keeps its place), or unarchive it.", footer=True,
+        "Archive the session (it keeps its place), or unarchive it.", footer=True, scope="main",
     ),
     Key(
         "A", "A", "toggle_show_archived", "Show archived",
-        "Show archived sessions (dimmed, marked ⊖), or hide them again.",
+        "Show archived sessions (dimmed, marked ⊖), or hide them again.", scope="main",
     ),
     Key(
         "s", "s", "cycle_sort", "Sort",
         "Sort by last updated, last message, created, title or message count.",
-        footer=True,
+        footer=True, scope="main",
     ),
     Key(
         "u,ctrl+z", "u  ctrl+z", "undo", "Undo",
         "Undo the last rename, pin or archive; again for the one before.", footer=True,
+        scope="app",
     ),
     Key(
         "e", "e", "export", "Export",
         "Export the session to a Markdown file in the current folder.", footer=True,
+        scope="app",
     ),
     Key(
         "escape", "Esc", "clear_search", "Clear search",
-        "Clear the search and show every session.",
+        "Clear the search and show every session.", scope="main",
     ),
-    Key("question_mark", "?", "help", "Help", "Show this list of keys.", footer=True),
-    Key("q", "q", "quit", "Quit", "Quit, once pending saves are written.", footer=True),
+    Key("question_mark", "?", "help", "Help", "Show this list of keys.", footer=True,
+        scope="app"),
+    Key("q", "q", "quit", "Quit", "Quit, once pending saves are written.", footer=True,
+        scope="app"),
 )
+MAIN_KEYS = tuple(key for key in SESSION_KEYS if key.scope == "main")
+APP_KEYS = tuple(key for key in SESSION_KEYS if key.scope == "app")
 
 #: Bound on the message results (besides the moving keys).
 RESULT_KEYS: tuple[Key, ...] = (
     Key("enter", "Enter", "open_result", "Open", "Open the transcript at this message.",
-        footer=True),
+        footer=True, scope="results"),
 )
 
-#: Help-only: keys of the search line and of the rename editor, and Textual's own.
+#: The search line's keys (the first two bound by its input), then help-only rows.
 SEARCH_KEYS: tuple[Key, ...] = (
-    Key("", "Enter  ↓", "", "To the list", "Go to the filtered sessions, keeping the search."),
-    Key("", "Esc", "", "Clear", "Clear the search and go back to every session."),
+    Key("enter,down", "Enter  ↓", "leave", "To list",
+        "Go to the filtered sessions, keeping the search.", footer=True, scope="search"),
+    Key("escape", "Esc", "clear", "Clear", "Clear the search and go back to every session.",
+        footer=True, scope="search"),
     Key("", "Tab", "", "Next pane",
         "Move between the search line, the sessions and the messages."),
     Key("", "Enter", "", "Open", "On a matching message: open the transcript at it."),
@@ -119,9 +155,19 @@ TRANSCRIPT_KEYS: tuple[Key, ...] = (
         "Jump to the previous message."),
     Key("enter,space", "Enter  Space", "toggle_entry", "Expand",
         "Expand or collapse the tool call or tool result under the cursor."),
-    Key("escape", "Esc", "back", "Back", "Back to the list, the cursor where it was."),
+    Key("escape", "Esc", "back", "Back", "Back to the list, the cursor where it was.",
+        footer=True, scope="transcript", display="Esc"),
     Key("", "r p a  u e", "", "Edit",
         "Rename, pin, archive, undo and export work here as in the list."),
+)
+#: Bound by the transcript screen besides `back` (the help's "r p a  u e" row says them).
+TRANSCRIPT_EDIT_KEYS: tuple[Key, ...] = (
+    Key("r,f2", "r  F2", "rename", "Rename", "Rename the session.", footer=True,
+        scope="transcript"),
+    Key("p", "p", "toggle_pin", "Pin", "Pin or unpin the session.", footer=True,
+        scope="transcript"),
+    Key("a", "a", "toggle_archive", "Archive", "Archive or unarchive the session.",
+        footer=True, scope="transcript"),
 )
 EDITOR_KEYS: tuple[Key, ...] = (
     Key("", "Enter", "", "Save", "Save the new title (an empty title is refused)."),
@@ -135,7 +181,7 @@ OTHER_KEYS: tuple[Key, ...] = (
 #: Sections of the help screen, in order.
 HELP_SECTIONS: tuple[tuple[str, tuple[Key, ...]], ...] = (
     ("Moving", LIST_KEYS + MOUSE_KEYS),
-    ("Sessions", APP_KEYS),
+    ("Sessions", SESSION_KEYS),
     ("In the search line", SEARCH_KEYS),
     ("Search syntax", SEARCH_SYNTAX),
     ("In a transcript", TRANSCRIPT_KEYS),

@@ -42,13 +42,22 @@ def _kept_chars(text: str, cells: int) -> int:
     return len(text)
 
 
-def fit_marked(text: str, spans: list[tuple[int, int]], width: int) -> Pieces:
-    """`fit(text, width)` as marked pieces."""
-    fitted = fit(text, width)
+def _uncut(text: str, spans: list[tuple[int, int]], fitted: str, width: int) -> Pieces | None:
+    """The pieces of a text that fits (padded to `fitted`), or of one without marks; None
+    when the text was cut and its marks must be cut with it."""
     if not spans:
         return [(fitted, False)]
     if cell_len(text) <= width:
         return [*split_marked(text, spans), (fitted[len(text):], False)]
+    return None
+
+
+def fit_marked(text: str, spans: list[tuple[int, int]], width: int) -> Pieces:
+    """`fit(text, width)` as marked pieces."""
+    fitted = fit(text, width)
+    whole = _uncut(text, spans, fitted, width)
+    if whole is not None:
+        return whole
     # Cut: `fit` kept the characters that fit in width-1 cells (a half-covered wide character
     # became a space), then the ellipsis.
     kept = _kept_chars(text, width - 1)
@@ -61,10 +70,9 @@ def fit_marked(text: str, spans: list[tuple[int, int]], width: int) -> Pieces:
 def fit_left_marked(text: str, spans: list[tuple[int, int]], width: int) -> Pieces:
     """`fit_left(text, width)` (cut at the start) as marked pieces."""
     fitted = fit_left(text, width)
-    if not spans:
-        return [(fitted, False)]
-    if cell_len(text) <= width:
-        return [*split_marked(text, spans), (fitted[len(text):], False)]
+    whole = _uncut(text, spans, fitted, width)
+    if whole is not None:
+        return whole
     # fit_left kept a tail of the text after the ellipsis (whole graphemes; a wide one may
     # have become a space): find where that tail starts in `text`.
     tail = fitted[len(ELLIPSIS):]

@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-Row = dict[str, Any]
+from api.records import Row
 
-FIELDS = ("project", "model", "workspace")
 _TOKEN = re.compile(
     r'(-)?(?:(project|model|workspace|is|before|after|older|newer):)?("[^"]*"?|\S*)',
     re.IGNORECASE,
@@ -124,12 +123,6 @@ class Query:
     @property
     def empty(self) -> bool:
         return self == EMPTY
-
-    @property
-    def has_fields(self) -> bool:
-        """Anything besides plain words (qualifiers narrow by row fields, not the haystack)."""
-        return bool(self.include or self.exclude or self.pinned is not None
-                    or self.archived is not None or self.times or self.no_project is not None)
 
     def values(self, name: str) -> tuple[str, ...]:
         """The (positive) values given for one field, for highlighting that column."""

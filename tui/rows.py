@@ -1,14 +1,10 @@
-"""The rows the list shows, kept sorted, and the edits that are on screen but not yet on disk.
+"""The rows the list shows, kept sorted.
 
 `SessionRows` holds plain index-row dicts from `SessionStore.list_rows()` in display order
 (pinned first, then the chosen `Order`: newest `updated_at` by default) and the filtered view
 the list draws from (archived hidden unless asked for, narrowed by the search line's query).
 There is no object per session besides the row the store gave us and its haystack string: an
 edit replaces one row with a bisect, so it costs the same at 10 and at 100,000 sessions.
-
-`EditLedger` is what lets every edit show at once while its save runs in the background: it
-remembers, per session, the row as last confirmed by the store and the edits still in flight, so
-a failed save can put back exactly what that edit changed and nothing else.
 """
 
 from __future__ import annotations
@@ -16,99 +12,23 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from datetime import time as day_start
-from itertools import compress, count
+from itertools import compress
 from typing import Any
 
+from api.records import Row
+from tui.order import DEFAULT_ORDER, Order, SortKey, display_order, key_for, sort_key, time_of
 from tui.query import EMPTY, Query, field_matcher, haystack
 
-Row = dict[str, Any]
-SortKey = tuple[Any, ...]
 #: The rows a view shows and their haystacks: a list, or a tuple for a query's result.
 View = list[Row] | tuple[Row, ...]
 Hays = list[str] | tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Order:
-    """One way to sort the list (`s` cycles through `ORDERS`)."""
-
-    name: str
-    label: str  # for the status line: "by last updated"
-    field: str  # the row key sorted on
-    column: str  # the time column's heading in this order
-    grouped: bool  # a time order: rows fall under Today / Yesterday / ... headings
-
-    @property
-    def time_field(self) -> str:
-        """The time the list shows (and groups by) in this order."""
-        return self.field if self.grouped else "updated_at"
-
-
-ORDERS: tuple[Order, ...] = (
-    Order("updated", "last updated", "updated_at", "Last active", True),
-    Order("last_message", "last message", "last_message_at", "Last msg", True),
-    Order("created", "created", "created_at", "Created", True),
-    Order("title", "title", "title", "Last active", False),
-    Order("messages", "message count", "message_count", "Last active", False),
-)
-DEFAULT_ORDER = ORDERS[0]
 #: How many recent queries' results are kept (so backspace costs nothing).
 MEMO_SIZE = 16
-ORDER_NAMES = {order.name: order for order in ORDERS}
-
-
-def sort_key(row: Row) -> SortKey:
-    """Default order: pinned first, then newest `updated_at` (the store's rows are sanitised,
-    so both fields have the right type)."""
-    return (not row["pinned"], -row["updated_at"])
-
-
-def _time(row: Row, name: str) -> float:
-    value = row.get(name)
-    return value if isinstance(value, float | int) else row["updated_at"]
-
-
-def key_for(order: Order) -> Callable[[Row], SortKey]:
-    """The sort key of an order: pinned first in every order, then the order's field, then
-    newest `updated_at` (so ties keep the store's order)."""
-    if order.name == "updated":
-        return sort_key
-    if order.name == "title":
-        return lambda row: (not row["pinned"], row["title"].casefold(), -row["updated_at"])
-    if order.name == "messages":
-        return lambda row: (not row["pinned"], -row["message_count"], -row["updated_at"])
-    name = order.field
-    return lambda row: (not row["pinned"], -_time(row, name), -row["updated_at"])
-
-
-def _is_sorted(rows: list[Row]) -> bool:
-    """Newest first? (Sorting floats that already are in order is one C-speed pass.)"""
-    stamps = [row["updated_at"] for row in rows]
-    return stamps == sorted(stamps, reverse=True)
-
-
-def display_order(rows: Iterable[Row], order: Order = DEFAULT_ORDER) -> list[Row]:
-    """Rows in display order. The store already sorts newest first, so the default order is a
-    stable partition of the pinned rows (a few ms at 100,000, where a keyed sort costs ~60);
-    other orders are one stable sort on their field over that, which equals sorting by
-    `key_for(order)` at a fraction of its cost."""
-    rows = list(rows)
-    if not _is_sorted(rows):
-        rows.sort(key=lambda row: row["updated_at"], reverse=True)
-    if order.name == "title":
-        rows.sort(key=lambda row: row["title"].casefold())
-    elif order.name == "messages":
-        rows.sort(key=lambda row: row["message_count"], reverse=True)
-    elif order.name != "updated":
-        name = order.field
-        rows.sort(key=lambda row: _time(row, name), reverse=True)
-    pinned = [row for row in rows if row["pinned"]]
-    if pinned:
-        rows = pinned + [row for row in rows if not row["pinned"]]
-    return rows
 
 
 def _locate(rows: View, row: Row, key: Callable[[Row], SortKey] = sort_key) -> int:
@@ -294,6 +214,12 @@ class SessionRows:
             levels.append((shown, hays, self._in_shown))
         return levels
 
+    def _refilter(self) -> None:
+        """Filter anew from every row (the archive setting or the order changed)."""
+        self._memo.clear()
+        self._base, self._base_hays = self._archive_filter()
+        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+
     # ── reading ─────────────────────────────────────────────────────────────
 
     def __len__(self) -> int:
@@ -323,9 +249,7 @@ class SessionRows:
         if value == self._show_archived:
             return
         self._show_archived = value
-        self._memo.clear()
-        self._base, self._base_hays = self._archive_filter()
-        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+        self._refilter()
 
     @property
     def query(self) -> Query:
@@ -339,9 +263,7 @@ class SessionRows:
             return
         self._matcher = field_matcher(query, self._projects)
         if self._hides_archived(query) != self._hides_archived(old):
-            self._memo.clear()
-            self._base, self._base_hays = self._archive_filter()
-            self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+            self._refilter()
         elif query in self._memo:
             self._memo.move_to_end(query)
             self._shown, self._shown_hays = self._memo[query]
@@ -372,16 +294,16 @@ class SessionRows:
 
     @order.setter
     def order(self, order: Order) -> None:
-        if order == self._order:
-            return
+        if order != self._order:
+            self._reorder(order)
+
+    def _reorder(self, order: Order) -> None:
+        """Sort every row anew (their haystacks follow them) and filter again."""
         hay_of = {id(row): hay for row, hay in zip(self._all, self._hays, strict=True)}
-        self._order = order
-        self._memo.clear()
-        self._key = key_for(order)
+        self._order, self._key = order, key_for(order)
         self._all = display_order(self._all, order)
         self._hays = [hay_of[id(row)] for row in self._all]
-        self._base, self._base_hays = self._archive_filter()
-        self._shown, self._shown_hays = self._query_filter(self._base, self._base_hays)
+        self._refilter()
 
     def get(self, session_id: str) -> Row | None:
         return self._by_id.get(session_id)
@@ -410,7 +332,7 @@ class SessionRows:
         name = self._order.field
 
         def minus_time(row: Row) -> float:
-            return -_time(row, name)
+            return -time_of(row, name)
 
         bounds = [("Pinned", 0, pinned)]
         start = pinned
@@ -451,67 +373,3 @@ class SessionRows:
                 del rows[i]
                 del hays[i]
         return old
-
-
-@dataclass(eq=False)
-class Edit:
-    """One change the user made to one session: the fields it sets on the row."""
-
-    session_id: str
-    changes: Row
-    what: str  # for messages: "rename", "pin", "unpin", "archive", "unarchive"
-    edit_id: int = field(default_factory=count(1).__next__)
-
-
-class EditLedger:
-    """Per session: the row the store last confirmed, and the edits made since, in order.
-
-    The row on screen is always `confirmed + pending edits`. When a save lands, its row
-    becomes the confirmed one; when it fails, its edit is dropped. Either way the later edits
-    are laid on top again, so a failure puts back what that edit changed and loses nothing else.
-    """
-
-    def __init__(self) -> None:
-        self._confirmed: dict[str, Row] = {}
-        self._pending: dict[str, list[Edit]] = {}
-
-    def __len__(self) -> int:
-        """How many edits are still waiting for their save."""
-        return sum(len(edits) for edits in self._pending.values())
-
-    def begin(self, shown: Row, edit: Edit) -> Row:
-        """Record an edit of the row now on screen; returns the row to show instead."""
-        self._confirmed.setdefault(edit.session_id, shown)
-        self._pending.setdefault(edit.session_id, []).append(edit)
-        return {**shown, **edit.changes}
-
-    def pending_ids(self) -> list[str]:
-        """Sessions with edits still waiting for their save."""
-        return list(self._pending)
-
-    def rebase(self, session_id: str, row: Row) -> Row:
-        """Another program changed this session (a live reload brought `row`): take it as the
-        confirmed row and return it with the pending edits laid on top again."""
-        if session_id not in self._pending:
-            return row
-        self._confirmed[session_id] = row
-        for edit in self._pending[session_id]:
-            row = {**row, **edit.changes}
-        return row
-
-    def settle(self, edit: Edit, stored: Row | None) -> Row:
-        """A save finished: `stored` is the store's new row, or None when the save failed.
-        Returns the row to show now."""
-        sid = edit.session_id
-        if stored is not None:
-            self._confirmed[sid] = stored
-        pending = self._pending.get(sid, [])
-        if edit in pending:
-            pending.remove(edit)
-        row = self._confirmed[sid]
-        for later in pending:
-            row = {**row, **later.changes}
-        if not pending:
-            self._pending.pop(sid, None)
-            self._confirmed.pop(sid, None)
-        return row

@@ -98,9 +98,7 @@ def relative_time(stamp: float, now: float, tz: tzinfo | None = None) -> str:
     return then.strftime("%Y-%m-%d")
 
 
-def short_model(model: str, width: int) -> str:
-    """A model name that fits: the provider prefix ("openai/") goes first, then the tail."""
-    if cell_len(model) > width and "/" in model:
-        model = model.rsplit("/", 1)[1]
-    return fit(model, width)
-
+def quote(title: str, limit: int = 40) -> str:
+    """A title for a message: inert, and short enough for a toast."""
+    title = inert(title)
+    return f"“{title if len(title) <= limit else title[: limit - 1] + '…'}”"

@@ -56,10 +56,9 @@ def searching(text: str, *keys: str) -> Callable[[Pilot[None]], Awaitable[None]]
     async def run_before(pilot: Pilot[None]) -> None:
         app = await loaded(pilot)
         await pilot.press("slash", *text)
-        await wait_until(pilot, lambda: app._index_state == "ready"
-                         and app._hits_generation == app._search_generation
-                         and app._search_timer is None, what="message search results")
-        app.search_bar.input.cursor_blink = False
+        await wait_until(pilot, lambda: app.main.search_panel.settled,
+                         what="message search results")
+        app.main.search_bar.input.cursor_blink = False
         await pilot.press(*keys)
         await settled(pilot)
 

@@ -36,9 +36,9 @@ from tui_helpers import (
     wait_until,
 )
 
-import tui.app
+import tui.live.sync
 from api.store import SessionStore
-from tui.live import POLL_SECONDS
+from tui.live.watcher import POLL_SECONDS
 from tui.screens.transcript import TranscriptScreen
 
 WRITER = r"""
@@ -80,7 +80,7 @@ def reload_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     """"delta": changed rows are put into the list (what a small store always gets); "whole":
     every reload builds the list anew, as after a change of more than `MAX_DELTA` rows."""
     if request.param == "whole":
-        monkeypatch.setattr(tui.app, "MAX_DELTA", -1)
+        monkeypatch.setattr(tui.live.sync, "MAX_DELTA", -1)
     return str(request.param)
 
 
@@ -99,7 +99,7 @@ async def test_second_process_edits_show_while_the_app_polls(store: SessionStore
         await wait_until(  # (how fast they show is measured in bench/tui.py, not here)
             pilot,
             lambda: "bbbb00000001" in shown_ids(app) and "aaaa00000005" not in shown_ids(app)
-            and app.rows.get("aaaa00000003")["title"] == "Renamed by Hermes",  # type: ignore[index]
+            and app.main.rows.get("aaaa00000003")["title"] == "Renamed by Hermes",  # type: ignore[index]
             timeout=30, what="the other process's edits on screen",
         )
         await pilot.pause()
@@ -109,7 +109,7 @@ async def test_second_process_edits_show_while_the_app_polls(store: SessionStore
         assert "Brand new from Hermes" in line_of(app, "bbbb00000001")
         assert "Renamed by Hermes" in line_of(app, "aaaa00000003")
         assert cursor_id(app) == "aaaa00000004"  # the cursor stayed on its session
-        assert "9 sessions · 7 shown" in str(app.counts.render())
+        assert "9 sessions · 7 shown" in str(app.main.counts.render())
         # And the app still edits what is there now.
         await pilot.press("p")
         await settled(pilot)
@@ -126,20 +126,20 @@ async def test_a_change_elsewhere_replaces_only_that_row(store: SessionStore) ->
         await loaded(pilot)
         await pilot.press("j", "j", "j")
         assert cursor_id(app) == "aaaa00000004"
-        rows = app.rows
+        rows = app.main.rows
         before = {row["session_id"]: row for row in rows.all_rows()}
         other_process(store, ("update", "aaaa00000003", {"title": "Renamed by Hermes"}))
-        app.poll_store()
-        await wait_until(pilot, lambda: app.rows.get("aaaa00000003")["title"]  # type: ignore[index]
+        app.main.poll_store()
+        await wait_until(pilot, lambda: app.main.rows.get("aaaa00000003")["title"]  # type: ignore[index]
                          == "Renamed by Hermes", what="the rename")
         await pilot.pause()
         assert "Renamed by Hermes" in line_of(app, "aaaa00000003")
         assert cursor_id(app) == "aaaa00000004"
-        assert app.rows is rows  # updated in place
-        assert [sid for sid, row in before.items() if app.rows.get(sid) is not row] == [
+        assert app.main.rows is rows  # updated in place
+        assert [sid for sid, row in before.items() if app.main.rows.get(sid) is not row] == [
             "aaaa00000003"
         ]
-        assert "9 sessions · 7 shown" in str(app.counts.render())
+        assert "9 sessions · 7 shown" in str(app.main.counts.render())
 
 
 async def test_a_session_deleted_elsewhere_goes_and_the_cursor_stays(
@@ -151,20 +151,20 @@ async def test_a_session_deleted_elsewhere_goes_and_the_cursor_stays(
         await pilot.press("j", "j", "j")
         assert cursor_id(app) == "aaaa00000004"
         other_process(store, ("delete", "aaaa00000003"), ("delete", "aaaa00000007"))
-        app.poll_store()
+        app.main.poll_store()
         await wait_until(pilot, lambda: "aaaa00000003" not in shown_ids(app), what="the delete")
         await pilot.pause()
         assert shown_ids(app) == ["aaaa00000002", "aaaa00000001", "aaaa00000004",
                                   "aaaa00000005", "aaaa00000008"]
         assert "Plan the Q3 roadmap" not in "\n".join(lines(app))
         assert cursor_id(app) == "aaaa00000004"
-        assert "7 sessions · 5 shown" in str(app.counts.render())
+        assert "7 sessions · 5 shown" in str(app.main.counts.render())
         # Gone for good: the next change elsewhere does not bring it back.
         other_process(store, ("update", "aaaa00000005", {"title": "Still here"}))
-        app.poll_store()
-        await wait_until(pilot, lambda: app.rows.get("aaaa00000005")["title"]  # type: ignore[index]
+        app.main.poll_store()
+        await wait_until(pilot, lambda: app.main.rows.get("aaaa00000005")["title"]  # type: ignore[index]
                          == "Still here", what="the next reload")
-        assert app.rows.get("aaaa00000003") is None and len(app.rows) == 5
+        assert app.main.rows.get("aaaa00000003") is None and len(app.main.rows) == 5
 
 
 async def test_the_list_does_not_jump_under_the_cursor(
@@ -175,12 +175,12 @@ async def test_the_list_does_not_jump_under_the_cursor(
     async with app.run_test(size=(120, 9)) as pilot:
         await loaded(pilot)
         await pilot.press("end", "k")
-        listing = app.session_list
+        listing = app.main.session_list
         assert cursor_id(app) == "aaaa00000007" and listing.scroll_y > 0
         screen_line = listing.line_of(listing.cursor) - round(listing.scroll_y)
         other_process(store, ("add", "bbbb00000001", "New one", NOW - MIN),
                       ("add", "bbbb00000002", "Newer one", NOW - 30))
-        app.poll_store()
+        app.main.poll_store()
         await wait_until(pilot, lambda: "bbbb00000002" in shown_ids(app), what="the reload")
         await pilot.pause()
         assert cursor_id(app) == "aaaa00000007"
@@ -204,13 +204,13 @@ async def test_pending_edit_stays_on_top_of_a_reload(
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("j", "p")  # pin "Fix the login redirect loop": held back
-        assert app.rows.get("aaaa00000001")["pinned"] is True  # type: ignore[index]
+        assert app.main.rows.get("aaaa00000001")["pinned"] is True  # type: ignore[index]
         other_process(store, ("update", "aaaa00000001", {"title": "Fixed by the agent"}),
                       ("say", "aaaa00000001", "done"))
-        app.poll_store()
-        await wait_until(pilot, lambda: app.rows.get("aaaa00000001")["title"]  # type: ignore[index]
+        app.main.poll_store()
+        await wait_until(pilot, lambda: app.main.rows.get("aaaa00000001")["title"]  # type: ignore[index]
                          == "Fixed by the agent", what="the reload")
-        row = app.rows.get("aaaa00000001")
+        row = app.main.rows.get("aaaa00000001")
         assert row is not None and row["pinned"] is True  # the pending pin, re-applied
         assert row["message_count"] == 7  # the agent's new message counted
         assert cursor_id(app) == "aaaa00000001"
@@ -227,7 +227,7 @@ async def test_open_rename_editor_is_not_disturbed(store: SessionStore, reload_p
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("j", "j", "r", *"My new plan")
-        editor = app.editor
+        editor = app.main.editor
         assert editor.session_id == "aaaa00000003"
         before_y = editor.region.y
         # Another process adds a session above it (rows move down) and the agent writes in
@@ -237,13 +237,13 @@ async def test_open_rename_editor_is_not_disturbed(store: SessionStore, reload_p
             ("add", "bbbb00000001", "Arrived meanwhile", NOW - MIN),
             ("say", "aaaa00000003", "the agent's new message"),
         )
-        app.poll_store()
+        app.main.poll_store()
         await wait_until(pilot, lambda: "bbbb00000001" in shown_ids(app), what="the reload")
         await pilot.pause()
         assert editor.is_open and editor.has_focus
         assert editor.value == "My new plan"  # what was typed is still there
-        index = app.rows.index_of("aaaa00000003")
-        region = app.session_list.title_region(index or 0)
+        index = app.main.rows.index_of("aaaa00000003")
+        region = app.main.session_list.title_region(index or 0)
         assert region is not None and editor.region.y == region.y == before_y + 1
         await pilot.press("enter")
         await settled(pilot)
@@ -260,11 +260,11 @@ async def test_editor_on_a_deleted_session_closes_and_says_so(
         await loaded(pilot)
         await pilot.press("j", "r")
         other_process(store, ("delete", "aaaa00000001"))
-        app.poll_store()
+        app.main.poll_store()
         await wait_until(pilot, lambda: "aaaa00000001" not in shown_ids(app),
                          what="the deleted session to go")
         await pilot.pause()
-        assert not app.editor.is_open and app.session_list.has_focus
+        assert not app.main.editor.is_open and app.main.session_list.has_focus
         assert any("deleted" in m for m in notifications(app))
         assert cursor_id(app) == "aaaa00000003"  # the row that took its place
 
@@ -290,16 +290,16 @@ async def test_a_reload_read_before_a_save_landed_does_not_undo_it(
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
-        app.reload_rows()
+        app.main.reload_rows()
         await wait_until(pilot, lambda: calls == 2, what="the reload to read the store")
         await pilot.press("j", "p")
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
         assert read_record(store, "aaaa00000001")["pinned"] is True
         gate.set()
-        await wait_until(pilot, lambda: not app._reloading, what="the reload")
+        await wait_until(pilot, lambda: not app.main.sync.reading, what="the reload")
         await pilot.pause()
-        assert app.rows.get("aaaa00000001")["pinned"] is True  # type: ignore[index]
+        assert app.main.rows.get("aaaa00000001")["pinned"] is True  # type: ignore[index]
         assert shown_ids(app)[0] == "aaaa00000001"
 
 
@@ -325,16 +325,16 @@ async def test_a_row_held_back_for_a_landing_save_is_shown_next_time(
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
-        app.reload_rows()
+        app.main.reload_rows()
         await wait_until(pilot, lambda: calls == 2, what="the reload to start")
         await pilot.press("j", "p")
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
         other_process(store, ("update", "aaaa00000001", {"title": "Renamed meanwhile"}))
         gate.set()
-        await wait_until(pilot, lambda: not app._reloading, what="the held-back reload")
-        app.poll_store()
-        await wait_until(pilot, lambda: app.rows.get("aaaa00000001")["title"]  # type: ignore[index]
+        await wait_until(pilot, lambda: not app.main.sync.reading, what="the held-back reload")
+        app.main.poll_store()
+        await wait_until(pilot, lambda: app.main.rows.get("aaaa00000001")["title"]  # type: ignore[index]
                          == "Renamed meanwhile", what="the rename")
         await pilot.pause()
         line = line_of(app, "aaaa00000001")
@@ -356,7 +356,7 @@ async def test_transcript_header_follows_another_process(
         other_process(store, ("update", "aaaa00000001",
                               {"title": "Retitled elsewhere", "updated_at": NOW - HOUR}),
                       ("say", "aaaa00000001", "a late reply"))
-        app.poll_store()
+        app.main.poll_store()
         await wait_until(pilot, lambda: screen.title_text == "Retitled elsewhere",
                          what="the header to follow")
         await wait_until(pilot, lambda: screen.view.transcript is not None
@@ -378,8 +378,8 @@ async def test_store_that_appears_later_is_loaded(tmp_path: Any) -> None:
     async with app.run_test(size=(120, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not app.loaded
+        assert not app.main.loaded
         build_store(folder)
-        app.poll_store()
-        await wait_until(pilot, lambda: app.loaded, what="the store to load")
-        assert len(app.rows) == 7
+        app.main.poll_store()
+        await wait_until(pilot, lambda: app.main.loaded, what="the store to load")
+        assert len(app.main.rows) == 7

@@ -50,12 +50,12 @@ async def test_enter_opens_the_transcript_and_escape_comes_back(store: SessionSt
         assert screen.title_text == "[b]not bold[/b] and [@click=app.quit]not a link[/]"
         # The list's keys do nothing underneath while the transcript is on top.
         await pilot.press("s", "slash", "A")
-        assert app.rows.order.name == "updated" and not app.search_bar.is_open
-        assert not app.rows.show_archived
+        assert app.main.rows.order.name == "updated" and not app.main.search_bar.is_open
+        assert not app.main.rows.show_archived
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
-        assert cursor_id(app) == "aaaa00000004" and app.session_list.has_focus
+        assert cursor_id(app) == "aaaa00000004" and app.main.session_list.has_focus
 
 
 async def test_double_click_opens_the_transcript(store: SessionStore) -> None:
@@ -78,15 +78,15 @@ async def test_pin_archive_and_undo_from_the_transcript(store: SessionStore) -> 
         screen = await open_transcript(pilot)
         for key, field in (("p", "pinned"), ("a", "archived")):
             await pilot.press(key)
-            row = app.rows.get("aaaa00000001")
+            row = app.main.rows.get("aaaa00000001")
             assert row is not None and row[field] is True  # at once, in the list's rows
             await settled(pilot)
             assert read_record(store, "aaaa00000001")[field] is True
-            assert screen._header_data()[field] is True  # the header was told (show_row)
+            assert screen.header[field] is True  # the header was told (show_row)
             await pilot.press("u")  # undo works from the transcript too
             await settled(pilot)
             assert read_record(store, "aaaa00000001")[field] is False
-            assert screen._header_data()[field] is False
+            assert screen.header[field] is False
         await pilot.press("escape")
         await pilot.pause()
         assert cursor_id(app) == "aaaa00000001"
@@ -120,7 +120,7 @@ async def test_failed_edit_in_the_transcript_rolls_the_header_back(
         screen = await open_transcript(pilot)
         await pilot.press("p")
         await settled(pilot)
-        assert screen._header_data()["pinned"] is False
+        assert screen.header["pinned"] is False
         assert any("Could not pin" in m for m in notifications(app))
 
 
@@ -159,6 +159,51 @@ async def test_undo_several_levels(store: SessionStore) -> None:
         assert any("Nothing to undo" in m for m in notifications(app))
 
 
+async def test_undo_of_a_rename_puts_the_row_back_where_it_was(store: SessionStore) -> None:
+    """A rename moves the session to "just now"; its undo puts `updated_at` back as the file
+    had it, so the session returns to its place, on screen and on disk."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        before = read_record(store, "aaaa00000003")["updated_at"]
+        order = shown_ids(app)
+        await pilot.press("j", "j", "r", *"Roadmap", "enter")
+        await settled(pilot)
+        assert shown_ids(app)[1] == "aaaa00000003"  # renamed just now: first after the pin
+        await pilot.press("u")
+        assert shown_ids(app) == order  # at once
+        await settled(pilot)
+        assert shown_ids(app) == order
+        assert read_record(store, "aaaa00000003")["updated_at"] == before
+
+
+async def test_edits_go_through_the_saver_the_app_chooses(store: SessionStore) -> None:
+    """`saver_for` picks what writes each edit (the WebUI route plugs in here): every edit and
+    every undo goes through it, with the store's own edit methods."""
+    calls: list[tuple[str, str]] = []
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(store, name)
+
+            def call(sid: str, *args: Any, **kwargs: Any) -> Any:
+                calls.append((name, sid))
+                return method(sid, *args, **kwargs)
+
+            return call
+
+    app = make_app(store, saver_for=lambda sid: Spy())
+    async with app.run_test(size=(120, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "p", "r", *"New", "enter", "u")
+        await settled(pilot)
+        await pilot.press("a")
+        await settled(pilot)
+    assert calls == [("set_pinned", "aaaa00000001"), ("rename", "aaaa00000001"),
+                     ("update", "aaaa00000001"), ("set_archived", "aaaa00000001")]
+    assert read_record(store, "aaaa00000001")["title"] == "Fix the login redirect loop"
+
+
 async def test_undo_is_shown_at_once_and_saved_in_order(
     store: SessionStore, monkeypatch: Any
 ) -> None:
@@ -179,7 +224,7 @@ async def test_undo_is_shown_at_once_and_saved_in_order(
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("j", "p", "u")
-        assert app.rows.get("aaaa00000001")["pinned"] is False  # type: ignore[index]
+        assert app.main.rows.get("aaaa00000001")["pinned"] is False  # type: ignore[index]
         gate.set()
         await settled(pilot)
         assert order == [True, False]
@@ -230,7 +275,7 @@ async def test_export_writes_markdown_and_never_overwrites(
         assert second.read_text() == text and first.read_text() == text
         # Titles that make no file name: wide characters, escape sequences.
         for sid in ("aaaa00000005", "aaaa00000008"):
-            app.session_list.move_to(app.rows.index_of(sid) or 0)
+            app.main.session_list.move_to(app.main.rows.index_of(sid) or 0)
             await pilot.press("e")
         await settled(pilot)
     assert sorted(p.name for p in out.glob("*.md"))[:2] == [
@@ -272,18 +317,18 @@ async def test_s_cycles_the_order_and_the_cursor_stays(store: SessionStore) -> N
         seen = []
         for _ in range(5):
             await pilot.press("s")
-            seen.append((app.rows.order.name, shown_ids(app)))
+            seen.append((app.main.rows.order.name, shown_ids(app)))
             assert cursor_id(app) == "aaaa00000004"
-            assert f"by {app.rows.order.label}" in str(app.counts.render())
+            assert f"by {app.main.rows.order.label}" in str(app.main.counts.render())
         assert [name for name, _ in seen] == ["last_message", "created", "title", "messages",
                                               "updated"]
         orders = dict(seen)
         assert orders["last_message"][:4] == ["aaaa00000002", "aaaa00000003", "aaaa00000001",
                                               "aaaa00000004"]
         assert orders["created"][:2] == ["aaaa00000002", "aaaa00000003"]
-        titles = [app.rows.get(sid)["title"] for sid in orders["title"][1:]]  # type: ignore[index]
+        titles = [app.main.rows.get(sid)["title"] for sid in orders["title"][1:]]  # type: ignore[index]
         assert titles == sorted(titles, key=str.casefold)
-        counts = [app.rows.get(sid)["message_count"] for sid in orders["messages"][1:]]  # type: ignore[index]
+        counts = [app.main.rows.get(sid)["message_count"] for sid in orders["messages"][1:]]  # type: ignore[index]
         assert counts == sorted(counts, reverse=True)
         assert orders["updated"][0] == "aaaa00000002"  # pinned first in every order
         assert all(ids[0] == "aaaa00000002" for ids in orders.values())
@@ -324,15 +369,15 @@ async def test_groups_in_the_default_order(store: SessionStore) -> None:
         await pilot.press("j", "j", "j", "j", "j", "j")
         assert cursor_id(app) == "aaaa00000008"
         await pilot.press("home")
-        assert round(app.session_list.scroll_y) == 0  # the first heading shows too
+        assert round(app.main.session_list.scroll_y) == 0  # the first heading shows too
 
 
 async def test_project_names_in_their_color(hermes_store: SessionStore) -> None:
     app = make_app(hermes_store)
     async with app.run_test(size=(150, 20)) as pilot:
         await loaded(pilot)
-        listing = app.session_list
-        index = app.rows.index_of("a1b2c3d4e5f6")
+        listing = app.main.session_list
+        index = app.main.rows.index_of("a1b2c3d4e5f6")
         assert index is not None
         strip = listing.render_line(listing.line_of(index) - round(listing.scroll_y) + 1)
         cell = next(seg for seg in strip if seg.text.startswith("auth-service"))
@@ -349,7 +394,7 @@ async def test_projects_json_changes_are_picked_up(hermes_store: SessionStore) -
         await loaded(pilot)
         path = hermes_store.directory.parent / "projects.json"
         path.write_text('[{"project_id": "proj0000aaaa", "name": "identity", "color": "#00ff00"}]')
-        app.poll_store()
+        app.main.poll_store()
         await wait_until(pilot, lambda: "identity" in line_of(app, "a1b2c3d4e5f6"),
                          what="the new project name")
 
@@ -368,7 +413,7 @@ async def test_ctrl_z_while_renaming_does_not_undo(store: SessionStore) -> None:
         await pilot.press("p")  # unpin CI (something to undo)
         await settled(pilot)
         await pilot.press("r", "ctrl+z")
-        assert app.editor.is_open
+        assert app.main.editor.is_open
         assert read_record(store, "aaaa00000002")["pinned"] is False
         await pilot.press("escape", "ctrl+z")
         await settled(pilot)

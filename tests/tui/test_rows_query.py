@@ -13,12 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tui_helpers import DAY, HOUR
 
+from tui.editing.ledger import Edit, EditLedger
+from tui.editing.undo import Revert, UndoStack
 from tui.exporting import export_name, slug, write_new
 from tui.marks import fit_left_marked, fit_marked
+from tui.order import ORDERS, display_order, key_for
 from tui.query import EMPTY, Query, find_spans, haystack
-from tui.rows import ORDERS, Edit, EditLedger, SessionRows, display_order, key_for
+from tui.rows import SessionRows
 from tui.text import fit, fit_left
-from tui.undo import UndoStack
 
 # ── the query language ─────────────────────────────────────────────────────────
 
@@ -258,7 +260,7 @@ def test_undo_stack_levels_and_discard() -> None:
     stack = UndoStack(levels=3)
     edits = [Edit("s", {}, "pin") for _ in range(5)]
     for edit in edits:
-        stack.push(edit, "pinned", False)
+        stack.push(edit, Revert({"pinned": False}, lambda saver: {}))
     assert len(stack) == 3
     stack.discard(edits[3])
     popped = stack.pop()

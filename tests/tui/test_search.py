@@ -55,14 +55,14 @@ async def paste_search(pilot: Any, text: str) -> SessionBrowser:
     """`/` then `text` put in the line at once (as a paste does; quicker than typing)."""
     app = pilot.app
     await pilot.press("slash")
-    app.search_bar.input.value = text
+    app.main.search_bar.input.value = text
     await pilot.pause()
     return app
 
 
 def match_texts(app: SessionBrowser, index: int) -> list[str]:
     """The highlighted pieces of row `index`'s line."""
-    listing = app.session_list
+    listing = app.main.session_list
     match = listing.get_component_rich_style("session-list--match", partial=True)
     strip = listing.render_line(listing.line_of(index) - round(listing.scroll_y) + 1)
     return [seg.text for seg in strip if seg.style and seg.style.underline
@@ -72,9 +72,7 @@ def match_texts(app: SessionBrowser, index: int) -> list[str]:
 async def results_ready(pilot: Any) -> SessionBrowser:
     """Wait until the message index is built and the current search has answered."""
     app = pilot.app
-    await wait_until(pilot, lambda: app._index_state == "ready"
-                     and app._hits_generation == app._search_generation
-                     and app._search_timer is None, what="message search results")
+    await wait_until(pilot, lambda: app.main.search_panel.settled, what="message search results")
     await pilot.pause()
     return app
 
@@ -86,18 +84,18 @@ async def test_slash_opens_the_line_and_typing_filters(store: SessionStore) -> N
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
-        assert not app.search_bar.is_open
+        assert not app.main.search_bar.is_open
         await pilot.press("slash")
-        assert app.search_bar.is_open and app.search_bar.input.has_focus
+        assert app.main.search_bar.is_open and app.main.search_bar.input.has_focus
         await pilot.press(*"ROAD")  # any case
         assert shown_ids(app) == ["aaaa00000003"]
-        assert "1 shown" in str(app.counts.render())
+        assert "1 shown" in str(app.main.counts.render())
         assert match_texts(app, 0) == ["road"]  # highlighted in the title, as written
         await pilot.press("backspace", "backspace", "backspace", "backspace", *"dev/notes")
         assert shown_ids(app) == ["aaaa00000003"]  # the workspace matches too
-        app.search_bar.input.value = "dev/notes gemini"  # every word must match: model too
+        app.main.search_bar.input.value = "dev/notes gemini"  # every word must match: model too
         assert shown_ids(app) == ["aaaa00000003"]
-        app.search_bar.input.value = "dev/notes gemini nope"
+        app.main.search_bar.input.value = "dev/notes gemini nope"
         await pilot.pause()
         assert shown_ids(app) == []
         assert "No session matches" in screen_text(app)
@@ -122,16 +120,16 @@ async def test_escape_clears_and_the_cursor_stays(store: SessionStore) -> None:
         await paste_search(pilot, "the")
         assert shown_ids(app) == ["aaaa00000001", "aaaa00000003", "aaaa00000007"]
         await pilot.press("enter")  # to the list, the filter kept
-        assert app.session_list.has_focus and app.search_bar.is_open
+        assert app.main.session_list.has_focus and app.main.search_bar.is_open
         await pilot.press("j")
         chosen = cursor_id(app)
         assert chosen == "aaaa00000003"
         await pilot.press("escape")  # in the list: clears too
-        assert not app.search_bar.is_open and app.rows.query.empty
-        assert len(app.rows) == 7 and cursor_id(app) == chosen
-        assert app.session_list.has_focus
+        assert not app.main.search_bar.is_open and app.main.rows.query.empty
+        assert len(app.main.rows) == 7 and cursor_id(app) == chosen
+        assert app.main.session_list.has_focus
         await pilot.press("slash", *"plan", "escape")  # Esc in the line: the same
-        assert not app.search_bar.is_open and len(app.rows) == 7
+        assert not app.main.search_bar.is_open and len(app.main.rows) == 7
         assert cursor_id(app) == chosen
 
 
@@ -173,7 +171,7 @@ async def test_qualifiers(store: SessionStore) -> None:
         for text, expected in QUALIFIED:
             await paste_search(pilot, text)
             assert shown_ids(app) == expected, text
-            assert f"{len(expected)} shown" in str(app.counts.render())
+            assert f"{len(expected)} shown" in str(app.main.counts.render())
 
 
 async def test_project_qualifier_and_names_on_the_hermes_store(
@@ -182,7 +180,7 @@ async def test_project_qualifier_and_names_on_the_hermes_store(
     app = make_app(hermes_store)
     async with app.run_test(size=(150, 20)) as pilot:
         await loaded(pilot)
-        assert set(app.projects) == {"proj0000aaaa", "proj0000bbbb"}
+        assert set(app.main.projects) == {"proj0000aaaa", "proj0000bbbb"}
         line = line_of(app, "a1b2c3d4e5f6")
         assert "Refactor the auth flow" in line and "auth-service" in line
         assert "Project" in lines(app)[0]
@@ -205,7 +203,7 @@ async def test_edits_keep_the_filter(store: SessionStore) -> None:
         assert shown_ids(app)[0] == "aaaa00000003" and cursor_id(app) == "aaaa00000003"
         await pilot.press("r", *"Q3 plan", "enter")  # no longer matches "the": it leaves
         assert "aaaa00000003" not in shown_ids(app)
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
         record = store.load("aaaa00000003").__dict__
         assert (record["pinned"], record["title"]) == (True, "Q3 plan")
@@ -236,22 +234,24 @@ async def test_message_search_builds_the_index_and_shows_hits(
         # Titles do not say "cookie", messages do: two sessions' messages (the archived one
         # is hidden like its session).
         assert shown_ids(app) == []
-        found = [(r.hit.session_id, r.hit.message_index) for r in app.results.results]
+        results = app.main.search_panel.results.results
+        found = [(r.hit.session_id, r.hit.message_index) for r in results]
         assert found == [("aaaa00000001", 1), ("aaaa00000003", 1)]
-        assert app.messages_pane.display
+        assert app.main.search_panel.display
         text = screen_text(app)
         assert "Messages containing “cookie” · 2" in text
         assert "set SameSite=Lax on the cookie" in text and "assistant" in text
         # The match is highlighted in the snippet.
-        strip = app.results.render_line(0)
-        match = app.results.get_component_rich_style("message-results--match", partial=True)
+        strip = app.main.search_panel.results.render_line(0)
+        match = app.main.search_panel.results.get_component_rich_style(
+            "message-results--match", partial=True)
         assert [s.text for s in strip if s.style and s.style.color == match.color] == ["cookie"]
         # The index is a cache under XDG_CACHE_HOME, never inside the store.
-        assert app.search_index.path.is_relative_to(private_cache)
+        assert app.main.search_panel.index.index.path.is_relative_to(private_cache)
         assert not any(p.suffix.startswith(".sqlite") for p in store.directory.iterdir())
         await paste_search(pilot, "cookie is:archived")
         await results_ready(pilot)
-        assert [r.hit.session_id for r in app.results.results] == ["aaaa00000006"]
+        assert [r.hit.session_id for r in app.main.search_panel.results.results] == ["aaaa00000006"]
     # The searches ran in worker threads, never on the UI thread.
     assert threads and all(t is not threading.main_thread() for t in threads)
 
@@ -260,7 +260,7 @@ async def test_message_search_builds_the_index_and_shows_hits(
 #: file argv[1], then runs the real child on the rest of its arguments.
 HELD_INDEXER = """
 import os, sys, time
-from tui.indexer import main
+from tui.search.indexer import main
 print("progress 0 9", flush=True)
 deadline = time.monotonic() + 10
 while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:
@@ -277,29 +277,30 @@ async def test_index_is_built_in_a_child_process_with_progress(
     searches then read."""
     import sys
 
-    from tui.indexer import command
+    from tui.search.indexer import command
 
     gate = tmp_path / "go"
     say(store)
     app = make_app(store)
-    app.index_command = [sys.executable, "-c", HELD_INDEXER, str(gate),
+    app.main.search_panel.index.command = [sys.executable, "-c", HELD_INDEXER, str(gate),
                          *command(store.directory, None)[3:]]
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "cookie")
-        await wait_until(pilot, lambda: app._index_progress is not None, what="progress")
+        await wait_until(pilot, lambda: "indexing 0/9" in screen_text(app), what="progress")
         text = screen_text(app)
         # In the search line and the pane's title (its placeholder may say "still indexing…"
         # too, once a search of the part indexed so far came back: that depends on timing).
         assert text.count("indexing 0/9 sessions (0%)") == 2
         await pilot.press(*"s")  # the UI answers meanwhile
-        assert app.search_bar.text == "cookies"
+        assert app.main.search_bar.text == "cookies"
         gate.touch()
         await pilot.press("backspace")
         await results_ready(pilot)
-        assert len(app.results.results) == 2
+        assert len(app.main.search_panel.results.results) == 2
         assert "indexing" not in screen_text(app)
-        assert app._indexer is not None and app._indexer.returncode == 0
+        process = app.main.search_panel.index.process
+        assert process is not None and process.returncode == 0
 
 
 async def test_without_a_child_the_index_is_built_here(
@@ -309,12 +310,13 @@ async def test_without_a_child_the_index_is_built_here(
     this process instead, and searching works the same."""
     say(store)
     app = make_app(store)
-    app.index_command = [str(tmp_path / "no-such-python"), "-m", "tui.indexer"]
+    app.main.search_panel.index.command = [str(tmp_path / "no-such-python"), "-m",
+                                           "tui.search.indexer"]
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "cookie")
         await results_ready(pilot)
-        assert len(app.results.results) == 2
+        assert len(app.main.search_panel.results.results) == 2
         assert not notifications(app)
 
 
@@ -329,7 +331,8 @@ async def test_a_failing_indexer_is_a_sentence_not_a_traceback(
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await type_search(pilot, "plan")
-        await wait_until(pilot, lambda: app._index_state == "ready", what="the refresh")
+        await wait_until(pilot, lambda: app.main.search_panel.index.state.value == "ready",
+                         what="the refresh")
         await pilot.pause()
         assert any(m.startswith("Could not index messages: ") for m in notifications(app))
         assert "Traceback" not in screen_text(app)
@@ -356,29 +359,29 @@ async def test_index_follows_changes_incrementally(
         await loaded(pilot)
         await paste_search(pilot, "zebra")
         await results_ready(pilot)
-        assert app.results.results == []
+        assert app.main.search_panel.results.results == []
         assert "No message contains every word." in screen_text(app)
         # Another program writes a message; the poller sees it and the index catches up.
         store.update("aaaa00000004", {"messages": [{"role": "user", "content": "a zebra"}]},
                      touch=False)
-        app.poll_store()
+        app.main.poll_store()
         await wait_until(pilot, lambda: any(r.hit.session_id == "aaaa00000004"
-                                            for r in app.results.results),
+                                            for r in app.main.search_panel.results.results),
                          what="the new message in the results")
         assert asked == [{"aaaa00000004"}]  # a live update: only the session it saw change
-        stats = app.search_index.refresh()
+        stats = app.main.search_panel.index.index.refresh()
         assert stats.reindexed == 0  # it was already up to date
         # A change that no row shows (a writer's temporary file came and went): nothing to
         # index, and no child is started to check every file.
-        child, calls = app._indexer, len(asked)
+        child, calls = app.main.search_panel.index.process, len(asked)
         stray = store.directory / "stray.tmp"
         stray.write_text("x")
         stray.unlink()
-        app.poll_store()
+        app.main.poll_store()
         for _ in range(2):  # the poll, then the reload it starts
             await app.workers.wait_for_complete()
             await pilot.pause()
-        assert len(asked) == calls and app._indexer is child
+        assert len(asked) == calls and app.main.search_panel.index.process is child
 
 
 async def test_enter_on_a_result_opens_the_transcript_at_that_message(
@@ -391,12 +394,12 @@ async def test_enter_on_a_result_opens_the_transcript_at_that_message(
         await paste_search(pilot, "cookie")
         await results_ready(pilot)
         await pilot.press("tab")  # search line -> sessions
-        assert app.session_list.has_focus
+        assert app.main.session_list.has_focus
         await pilot.press("tab")  # -> messages
-        assert app.results.has_focus
+        assert app.main.search_panel.results.has_focus
         await pilot.press("j")
-        assert app.results.highlighted is not None
-        assert app.results.highlighted.hit.session_id == "aaaa00000003"
+        assert app.main.search_panel.results.highlighted is not None
+        assert app.main.search_panel.results.highlighted.hit.session_id == "aaaa00000003"
         await pilot.press("enter")
         await pilot.pause()
         screen = app.screen
@@ -405,19 +408,19 @@ async def test_enter_on_a_result_opens_the_transcript_at_that_message(
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, TranscriptScreen)
-        assert app.search_bar.text == "cookie" and app.results.cursor == 1
+        assert app.main.search_bar.text == "cookie" and app.main.search_panel.results.cursor == 1
 
 
 async def test_a_broken_cache_is_rebuilt(store: SessionStore) -> None:
     say(store)
     app = make_app(store)
-    app.search_index.path.parent.mkdir(parents=True)
-    app.search_index.path.write_bytes(b"this is not a database" * 100)
+    app.main.search_panel.index.index.path.parent.mkdir(parents=True)
+    app.main.search_panel.index.index.path.write_bytes(b"this is not a database" * 100)
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await paste_search(pilot, "redirect")
         await results_ready(pilot)
-        assert [r.hit.session_id for r in app.results.results] == ["aaaa00000001"]
+        assert [r.hit.session_id for r in app.main.search_panel.results.results] == ["aaaa00000001"]
 
 
 async def test_filter_over_many_sessions_types_key_by_key(tmp_path: Path) -> None:
@@ -442,11 +445,11 @@ async def test_down_arrow_goes_to_the_list(store: SessionStore) -> None:
         await loaded(pilot)
         await paste_search(pilot, "the")
         await pilot.press("down")
-        assert app.session_list.has_focus and app.search_bar.text == "the"
+        assert app.main.session_list.has_focus and app.main.search_bar.text == "the"
         await pilot.press("j")
         assert cursor_id(app) == "aaaa00000003"
         await pilot.press("slash")  # back to the line, the text kept
-        assert app.search_bar.input.has_focus and app.search_bar.text == "the"
+        assert app.main.search_bar.input.has_focus and app.main.search_bar.text == "the"
 
 
 #: A stand-in for a first build over a huge store: it never ends by itself.
@@ -465,13 +468,14 @@ async def test_quitting_stops_a_first_index_build(store: SessionStore) -> None:
     import sys
 
     app = make_app(store)
-    app.index_command = [sys.executable, "-c", ENDLESS_INDEXER]
+    app.main.search_panel.index.command = [sys.executable, "-c", ENDLESS_INDEXER]
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("slash")
-        await wait_until(pilot, lambda: app._index_progress is not None, what="the build")
+        await wait_until(pilot, lambda: app.main.search_panel.index.progress is not None,
+                         what="the build")
         await pilot.press("escape", "q")
-    child = app._indexer  # endless: only a signal from the app ends it
+    child = app.main.search_panel.index.process  # endless: only a signal from the app ends it
     assert child is not None and child.wait(60) in (-signal.SIGTERM, -signal.SIGKILL)
 
 
@@ -499,7 +503,8 @@ async def test_quitting_stops_an_index_refresh_in_this_process(
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("slash")
-        await wait_until(pilot, lambda: app._index_progress is not None, what="the build")
+        await wait_until(pilot, lambda: app.main.search_panel.index.progress is not None,
+                         what="the build")
         await pilot.press("escape", "q")
     assert stopped.wait(60), "the endless refresh was never stopped"
 
@@ -514,13 +519,13 @@ async def test_keys_in_one_burst_behind_slash_or_r_are_not_lost(store: SessionSt
         await loaded(pilot)
         for key, char in [("slash", "/"), ("p", "p"), ("l", "l"), ("a", "a")]:
             app.post_message(events.Key(key, char))
-        await wait_until(pilot, lambda: app.search_bar.text == "pla", what="typed text")
-        assert shown_ids(app) == ["aaaa00000003"] and len(app.ledger) == 0  # nothing pinned
+        await wait_until(pilot, lambda: app.main.search_bar.text == "pla", what="typed text")
+        assert shown_ids(app) == ["aaaa00000003"] and app.edits.pending == 0  # nothing pinned
         await pilot.press("escape")
         for key, char in [("r", "r"), ("a", "a"), ("p", "p"), ("/", "/")]:
             app.post_message(events.Key("slash" if char == "/" else key, char))
-        await wait_until(pilot, lambda: app.editor.value == "ap/", what="typed title")
-        assert len(app.ledger) == 0 and not app.search_bar.is_open
+        await wait_until(pilot, lambda: app.main.editor.value == "ap/", what="typed title")
+        assert app.edits.pending == 0 and not app.main.search_bar.is_open
         # The test ends with the editor open: the app must close cleanly all the same.
 
 
@@ -530,11 +535,11 @@ async def test_typing_holds_the_collector_back_only_while_typing(
     """The cyclic garbage collector waits while filter keys are typed (its walk over a big
     view would land in the keystroke's frame), and is always given back: when typing pauses,
     and when the app closes in the middle of typing."""
-    import tui.app
+    import tui.screens.main
 
     # Each key holds it for GC_HOLD_SECONDS: an hour while "typing" (no runner is slow enough
     # to end it between two keys), a moment for the key after which typing pauses.
-    monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 3600.0)
+    monkeypatch.setattr(tui.screens.main, "GC_HOLD_SECONDS", 3600.0)
     assert gc.isenabled()
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:
@@ -544,10 +549,10 @@ async def test_typing_holds_the_collector_back_only_while_typing(
         await pilot.press("l")
         assert not gc.isenabled()
         assert shown_ids(app) == ["aaaa00000003", "aaaa00000007"]  # "Plan…", "…/deeply/…"
-        monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 0.01)
+        monkeypatch.setattr(tui.screens.main, "GC_HOLD_SECONDS", 0.01)
         await pilot.press("a")
         await wait_until(pilot, gc.isenabled, what="the collector back after a pause")
-        monkeypatch.setattr(tui.app, "GC_HOLD_SECONDS", 3600.0)
+        monkeypatch.setattr(tui.screens.main, "GC_HOLD_SECONDS", 3600.0)
         await pilot.press("n")
         assert not gc.isenabled()  # typing again, and the app closes in the middle of it
     assert gc.isenabled()

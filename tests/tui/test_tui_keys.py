@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from tui_helpers import (
     screen_text,
     settled,
     shown_ids,
+    wait_until,
 )
 
 from api.store import SessionStore
@@ -56,7 +58,7 @@ async def test_list_order_columns_and_status(store: SessionStore) -> None:
         assert "3 days ago" in screen[4]
         assert "2026-05-02" in screen[6]  # 200 days before NOW: a date
         assert "…" in screen[6]  # long title cut with an ellipsis
-        status = str(app.counts.render())
+        status = str(app.main.counts.render())
         assert "9 sessions" in status and "7 shown" in status
         assert cursor_id(app) == "aaaa00000002"
 
@@ -70,7 +72,8 @@ async def test_wide_titles_keep_columns_aligned(store: SessionStore) -> None:
         screen = row_lines(app)
         cjk = next(line for line in screen if "日本語" in line)
         plain = next(line for line in screen if "Plan the Q3 roadmap" in line)
-        assert cell_len(cjk) == cell_len(plain) == app.session_list.scrollable_content_region.width
+        width = app.main.session_list.scrollable_content_region.width
+        assert cell_len(cjk) == cell_len(plain) == width
         # The "Last active" column starts at the same cell on both lines.
         assert cell_len(cjk[: cjk.index("5 days ago")]) == cell_len(
             plain[: plain.index("yesterday")]
@@ -95,12 +98,12 @@ async def test_moving_keys(store: SessionStore, keys: tuple[str, ...], expected:
     app = make_app(store)
     async with app.run_test(size=(100, 8)) as pilot:  # status, 6 list lines, footer
         await loaded(pilot)
-        assert app.session_list.page_rows == 5
+        assert app.main.session_list.page_rows == 5
         await pilot.press(*keys)
-        assert app.session_list.cursor == expected
+        assert app.main.session_list.cursor == expected
         assert cursor_id(app) == DEFAULT_ORDER[expected]
         # The cursor's line is on screen.
-        listing = app.session_list
+        listing = app.main.session_list
         line = listing.line_of(expected)
         assert round(listing.scroll_y) <= line < round(listing.scroll_y) + listing.page_rows
 
@@ -138,7 +141,7 @@ async def test_mouse_wheel_scrolls_and_carries_the_cursor(tmp_path: Any) -> None
     app = make_app(store)
     async with app.run_test(size=(100, 12)) as pilot:
         await loaded(pilot)
-        listing = app.session_list
+        listing = app.main.session_list
         for _ in range(3):
             listing.post_message(
                 events.MouseScrollDown(listing, 5, 5, 0, 1, 0, False, False, False)
@@ -156,20 +159,20 @@ async def test_rename_with_r(store: SessionStore) -> None:
         await loaded(pilot)
         await pilot.press("j", "j")  # "Plan the Q3 roadmap"
         await pilot.press("r")
-        editor = app.editor
+        editor = app.main.editor
         assert editor.is_open and editor.has_focus
         assert editor.value == "Plan the Q3 roadmap"
         assert editor.selection == Selection(0, len("Plan the Q3 roadmap"))  # all selected
-        region = app.session_list.title_region(2)
+        region = app.main.session_list.title_region(2)
         assert region is not None and editor.region.y == region.y  # over the row
         await pilot.press(*"Q4 plan")  # typing replaces the selection
         assert editor.value == "Q4 plan"
         await pilot.press("enter")
         # On screen at once, before the save lands: it moved to the top of the unpinned rows
         # (rename moves updated_at) and the cursor went with it.
-        assert not editor.is_open and app.session_list.has_focus
+        assert not editor.is_open and app.main.session_list.has_focus
         assert cursor_id(app) == "aaaa00000003"
-        assert app.rows[1]["title"] == "Q4 plan"
+        assert app.main.rows[1]["title"] == "Q4 plan"
         assert "Q4 plan" in row_lines(app)[2]
         await settled(pilot)
         record = read_record(store, "aaaa00000003")
@@ -188,10 +191,10 @@ async def test_rename_with_f2_and_escape_cancels(store: SessionStore) -> None:
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
         await pilot.press("f2")
-        assert app.editor.is_open and app.editor.value == "Why is CI red on main?"
+        assert app.main.editor.is_open and app.main.editor.value == "Why is CI red on main?"
         await pilot.press(*"something else", "escape")
-        assert not app.editor.is_open
-        assert app.session_list.has_focus
+        assert not app.main.editor.is_open
+        assert app.main.session_list.has_focus
         assert "Why is CI red on main?" in row_lines(app)[1]
         await settled(pilot)
         assert read_record(store, "aaaa00000002") == before
@@ -203,7 +206,7 @@ async def test_empty_title_is_refused(store: SessionStore) -> None:
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
         await pilot.press("r", "backspace", "space", "space", "enter")
-        assert app.editor.is_open  # still editing: nothing was saved
+        assert app.main.editor.is_open  # still editing: nothing was saved
         assert any("cannot be empty" in text for text in notifications(app))
         await pilot.press("escape")
         await settled(pilot)
@@ -261,7 +264,7 @@ async def test_archive_with_a_hides_row_and_keeps_updated_at(store: SessionStore
         after = read_record(store, "aaaa00000003")
         assert after["archived"] is True
         assert after["updated_at"] == before["updated_at"]  # archive does not reorder
-        assert "6 shown" in str(app.counts.render())
+        assert "6 shown" in str(app.main.counts.render())
 
 
 async def test_show_archived_with_shift_a(store: SessionStore) -> None:
@@ -270,22 +273,22 @@ async def test_show_archived_with_shift_a(store: SessionStore) -> None:
         await loaded(pilot)
         await pilot.press("j")
         await pilot.press("A")
-        assert app.rows.show_archived
-        assert len(app.rows) == 9
+        assert app.main.rows.show_archived
+        assert len(app.main.rows) == 9
         assert cursor_id(app) == "aaaa00000001"  # the cursor stayed on its session
         screen = row_lines(app)
         archived = next(line for line in screen if "Old archived experiment" in line)
         assert archived.startswith(" " + ARCHIVE_MARK)
         both = next(line for line in screen if "Archived but pinned" in line)
         assert both.startswith(PIN_MARK + ARCHIVE_MARK)
-        assert "9 shown" in str(app.counts.render())
+        assert "9 shown" in str(app.main.counts.render())
         # Unarchive one while shown, then hide archived again: it stays.
-        app.session_list.move_to(app.rows.index_of("aaaa00000006") or 0)
+        app.main.session_list.move_to(app.main.rows.index_of("aaaa00000006") or 0)
         await pilot.press("a")
         await settled(pilot)
         assert read_record(store, "aaaa00000006")["archived"] is False
         await pilot.press("A")
-        assert not app.rows.show_archived
+        assert not app.main.rows.show_archived
         assert "aaaa00000006" in shown_ids(app)
         assert "aaaa00000009" not in shown_ids(app)
 
@@ -321,7 +324,7 @@ async def test_quit_with_q_waits_for_pending_saves(store: SessionStore, monkeypa
         assert app.is_running  # waiting for the save
         assert read_record(store, "aaaa00000001")["pinned"] is False
         gate.set()
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
     assert read_record(store, "aaaa00000001")["pinned"] is True
     assert app.return_code == 0
@@ -336,15 +339,45 @@ async def test_quit_with_nothing_pending_is_immediate(store: SessionStore) -> No
         assert not app.is_running
 
 
-async def test_command_palette_has_every_action(store: SessionStore) -> None:
-    from tui.keys import APP_KEYS, LIST_KEYS
+async def test_export_from_the_command_palette(store: SessionStore, tmp_path: Path) -> None:
+    """The palette's commands act on the screen under it: Export writes the session the
+    list's cursor is on."""
+    app = make_app(store, export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("j", "ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Export")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any(tmp_path.glob("*.md")), what="the export")
+    assert [p.name for p in tmp_path.glob("*.md")] == [
+        "fix-the-login-redirect-loop-aaaa00000001.md"]
+
+
+async def test_a_keymap_rebinds_a_key_by_its_id(store: SessionStore) -> None:
+    """Every binding has an id (tui.keys), so a Textual keymap can move it: here pin to x."""
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        app.set_keymap({"main.toggle_pin": "x"})
+        await pilot.press("j", "x")
+        await settled(pilot)
+        assert read_record(store, "aaaa00000001")["pinned"] is True
+
+
+async def test_command_palette_has_every_action_that_can_run(store: SessionStore) -> None:
+    from tui.keys import LIST_KEYS, SESSION_KEYS
 
     app = make_app(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        for key in APP_KEYS + LIST_KEYS:
-            assert key.label in titles
+        for key in SESSION_KEYS + LIST_KEYS:
+            if key.action != "clear_search":
+                assert key.label in titles
+        assert "Clear search" not in titles  # nothing to clear: its key does nothing either
         assert titles.count("Quit") == 1
         # Run one from the palette, as a person would.
         await pilot.press("ctrl+p")
@@ -395,12 +428,12 @@ async def test_two_quick_edits_land_in_order(store: SessionStore, monkeypatch: A
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
         await pilot.press("j", "r", *"first", "enter", "r", *"second", "enter")
-        assert app.rows[app.session_list.cursor]["title"] == "second"  # on screen at once
+        assert app.main.rows[app.main.session_list.cursor]["title"] == "second"  # on screen at once
         gate.set()
         await settled(pilot)
         assert order == ["first", "second"]
         assert read_record(store, "aaaa00000001")["title"] == "second"
-        assert app.rows.get("aaaa00000001")["title"] == "second"  # type: ignore[index]
+        assert app.main.rows.get("aaaa00000001")["title"] == "second"  # type: ignore[index]
 
 
 async def test_pin_then_rename_quickly_both_kept(store: SessionStore) -> None:
@@ -433,15 +466,15 @@ async def test_editor_follows_its_row_when_the_list_reorders(
         await pilot.press("j", "j")
         assert cursor_id(app) == "aaaa00000001"
         await pilot.press("r")
-        before = app.editor.region.y
+        before = app.main.editor.region.y
         gate.set()  # the pin fails: "Plan the Q3 roadmap" goes back below, rows shift up
-        await app.saves.wait_idle()
+        await app.edits.wait_idle()
         await pilot.pause()
         await pilot.pause()
-        index = app.rows.index_of("aaaa00000001")
-        region = app.session_list.title_region(index or 0)
-        assert region is not None and app.editor.region.y == region.y == before - 1
-        assert app.editor.is_open and app.editor.value == "Fix the login redirect loop"
+        index = app.main.rows.index_of("aaaa00000001")
+        region = app.main.session_list.title_region(index or 0)
+        assert region is not None and app.main.editor.region.y == region.y == before - 1
+        assert app.main.editor.is_open and app.main.editor.value == "Fix the login redirect loop"
         await pilot.press(*"moved", "enter")
         await settled(pilot)
         assert read_record(store, "aaaa00000001")["title"] == "moved"
@@ -456,8 +489,9 @@ async def test_editor_follows_a_terminal_resize(store: SessionStore) -> None:
         await pilot.resize_terminal(70, 20)
         await pilot.pause()
         await pilot.pause()
-        region = app.session_list.title_region(1)
+        region = app.main.session_list.title_region(1)
         assert region is not None
-        assert (app.editor.region.x, app.editor.region.y, app.editor.region.width) == (
+        editor = app.main.editor
+        assert (editor.region.x, editor.region.y, editor.region.width) == (
             region.x, region.y, region.width
         )

@@ -35,12 +35,12 @@ async def test_markup_in_titles_is_literal_text(store: SessionStore) -> None:
     app = make_app(store)
     async with app.run_test(size=(150, 20)) as pilot:
         await loaded(pilot)
-        row = app.rows.index_of("aaaa00000004")
+        row = app.main.rows.index_of("aaaa00000004")
         assert row is not None
         line = line_of(app, "aaaa00000004")
         assert "[b]not bold[/b] and [@click=app.quit]not a link[/]" in line
         # No segment carries a style link or an action: the text is inert.
-        strip = app.session_list.render_line(list_y(app, row))
+        strip = app.main.session_list.render_line(list_y(app, row))
         assert all(not (seg.style and (seg.style.link or seg.style.meta)) for seg in strip)
         # Clicking the "link" only moves the cursor; the app keeps running.
         await pilot.click("#sessions", offset=(40, list_y(app, row)))
@@ -48,7 +48,7 @@ async def test_markup_in_titles_is_literal_text(store: SessionStore) -> None:
         assert app.is_running and cursor_id(app) == "aaaa00000004"
         # The rename editor shows the same literal text and saves it unchanged.
         await pilot.press("r")
-        assert app.editor.value == "[b]not bold[/b] and [@click=app.quit]not a link[/]"
+        assert app.main.editor.value == "[b]not bold[/b] and [@click=app.quit]not a link[/]"
         await pilot.press("end", *" [i]x[/i]", "enter")
         await settled(pilot)
         title = read_record(store, "aaaa00000004")["title"]
@@ -60,9 +60,9 @@ async def test_escape_sequences_render_inert(store: SessionStore) -> None:
     app = make_app(store)
     async with app.run_test(size=(120, 20)) as pilot:
         await loaded(pilot)
-        index = app.rows.index_of("aaaa00000008")
+        index = app.main.rows.index_of("aaaa00000008")
         assert index is not None
-        strip = app.session_list.render_line(list_y(app, index))
+        strip = app.main.session_list.render_line(list_y(app, index))
         text = "".join(segment.text for segment in strip)
         assert "\x1b" not in text and "\x07" not in text
         assert "Escape ␛[2J␛]52;c;aGk=␇ stays inert" in text
@@ -82,14 +82,14 @@ async def test_read_only_store_puts_row_back_and_says_why(
         await pilot.press("p")
         await settled(pilot)
         assert shown_ids(app)[:2] == ["aaaa00000002", "aaaa00000001"]  # put back
-        assert app.rows.get("aaaa00000001")["pinned"] is False  # type: ignore[index]
+        assert app.main.rows.get("aaaa00000001")["pinned"] is False  # type: ignore[index]
         assert cursor_id(app) == "aaaa00000001"
         messages = notifications(app)
         assert any("Could not pin" in m and "read-only" in m for m in messages), messages
         # A rename fails the same way and is put back too; the app keeps working.
         await pilot.press("r", *"new", "enter")
         await settled(pilot)
-        assert app.rows.get("aaaa00000001")["title"] == "Fix the login redirect loop"  # type: ignore[index]
+        assert app.main.rows.get("aaaa00000001")["title"] == "Fix the login redirect loop"  # type: ignore[index]
         assert "Fix the login redirect loop" in row_lines(app)[2]
         assert len([m for m in notifications(app) if "read-only" in m]) == 2
         assert app.is_running
@@ -123,7 +123,7 @@ async def test_a_failing_edit_does_not_undo_a_later_one(
         await loaded(pilot)
         await pilot.press("j", "p", "r", *"kept", "enter")
         await settled(pilot)
-        row = app.rows.get("aaaa00000001")
+        row = app.main.rows.get("aaaa00000001")
         assert row is not None and (row["pinned"], row["title"]) == (False, "kept")
         assert read_record(store, "aaaa00000001")["title"] == "kept"
         assert any("No space left on device" in m for m in notifications(app))
@@ -146,10 +146,10 @@ async def test_corrupt_files_and_index(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
         assert "bbbb00000005" in shown_ids(app)  # coerced, shown
-        assert len(app.rows) == 8
+        assert len(app.main.rows) == 8
         assert "Traceback" not in screen_text(app)
         # Editing the coerced one works.
-        app.session_list.move_to(app.rows.index_of("bbbb00000005") or 0)
+        app.main.session_list.move_to(app.main.rows.index_of("bbbb00000005") or 0)
         await pilot.press("r", *"fixed", "enter")
         await settled(pilot)
         assert read_record(store, "bbbb00000005")["title"] == "fixed"
@@ -230,14 +230,14 @@ async def test_empty_store(tmp_path: Path) -> None:
         assert "0 sessions · 0 shown" in screen_text(app)
         await pilot.press("r", "p", "a", "j", "end")
         await pilot.pause()
-        assert not app.editor.is_open and app.is_running
+        assert not app.main.editor.is_open and app.is_running
 
 
 async def test_hermes_written_store(hermes_store: SessionStore) -> None:
     app = make_app(hermes_store)
     async with app.run_test(size=(150, 20)) as pilot:
         await loaded(pilot)
-        assert app.rows.total == 5
+        assert app.main.rows.total == 5
         text = screen_text(app)
         assert "[b]not bold[/b] and [@click=app.quit]not a link[/]" in text
         assert row_lines(app)[1].startswith("★")  # Hermes' pinned session first
@@ -274,12 +274,12 @@ async def test_big_store_shows_its_newest_and_pinned_rows_before_the_full_read(
         text = screen_text(app)
         assert text.index("Session 7") < text.index("Session 259"), "pinned first"
         assert "reading every session…" in text
-        assert not app.loaded
+        assert not app.main.loaded
         await pilot.press("j", "p", "r")  # looking works; editing waits for the full list
         await pilot.pause()
-        assert not app.editor.is_open
+        assert not app.main.editor.is_open
         assert read_record(store, "s0259")["pinned"] is False
         gate.set()
         await loaded(pilot)
-        assert app.loaded and "260 sessions" in screen_text(app)
+        assert app.main.loaded and "260 sessions" in screen_text(app)
         assert cursor_id(app) == "s0259", "the cursor stays where it was moved"

@@ -28,7 +28,7 @@ def then(*keys: str, blink: bool = False) -> Callable[[Pilot[None]], Awaitable[N
 
     async def run_before(pilot: Pilot[None]) -> None:
         app = await loaded(pilot)
-        app.editor.cursor_blink = blink
+        app.main.editor.cursor_blink = blink
         await pilot.press(*keys)
         await settled(pilot)
 

@@ -15,10 +15,12 @@ from rich.cells import cell_len
 from tui_helpers import DAY, HOUR, MIN, NOW
 
 from tui.cli import main, resolve_store
-from tui.live import RowsDelta, diff_rows, forget
-from tui.rows import Edit, EditLedger, SessionRows, sort_key
+from tui.editing.ledger import Edit, EditLedger
+from tui.live.diff import RowsDelta, diff_rows, forget
+from tui.order import sort_key
+from tui.rows import SessionRows
 from tui.text import fit, fit_left, fit_right, inert, relative_time
-from tui.widgets.session_list import columns_for
+from tui.widgets.session_columns import columns_for
 
 # ── text ───────────────────────────────────────────────────────────────────────
 
@@ -283,7 +285,7 @@ def test_cli_runs_the_app_on_the_store(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(SessionBrowser, "run", lambda self: ran.append(self))
     (tmp_path / "s").mkdir()
     assert main([str(tmp_path / "s")]) == 0
-    assert ran and ran[0].store.directory == tmp_path / "s" and ran[0].banner is None
+    assert ran and ran[0].store.directory == tmp_path / "s" and ran[0].main.banner is None
 
 
 # ── demo ───────────────────────────────────────────────────────────────────────

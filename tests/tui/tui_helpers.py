@@ -82,7 +82,7 @@ def make_app(store: SessionStore, **kwargs: Any) -> SessionBrowser:
     """The app with a frozen clock, UTC, and a fixed store label (deterministic screens).
 
     The store is not polled for changes unless asked (`poll_interval=...`): a test of live
-    updates says so, and calls `app.poll_store()` or waits for the poller; every other test
+    updates says so, and calls `app.main.poll_store()` or waits for the poller; every other test
     sees only its own edits, whatever the timing."""
     kwargs.setdefault("clock", lambda: NOW)
     kwargs.setdefault("tz", UTC)
@@ -104,7 +104,7 @@ async def loaded(pilot: Pilot[None]) -> SessionBrowser:
     assert isinstance(app, SessionBrowser)
     await app.workers.wait_for_complete()
     await pilot.pause()
-    assert app.loaded
+    assert app.main.loaded
     return app
 
 
@@ -112,7 +112,7 @@ async def settled(pilot: Pilot[None]) -> SessionBrowser:
     """Wait until every queued save is on disk and its result is on screen."""
     app = pilot.app
     assert isinstance(app, SessionBrowser)
-    await app.saves.wait_idle()
+    await app.edits.wait_idle()
     await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
@@ -122,7 +122,7 @@ async def settled(pilot: Pilot[None]) -> SessionBrowser:
 def lines(app: SessionBrowser) -> list[str]:
     """The list's lines as a person sees them (line 0 is the column header; group headings
     such as "── Today ──" are lines too)."""
-    listing = app.session_list
+    listing = app.main.session_list
     return [listing.render_line(y).text for y in range(listing.size.height)]
 
 
@@ -133,8 +133,8 @@ def row_lines(app: SessionBrowser) -> list[str]:
 
 def line_of(app: SessionBrowser, sid: str) -> str:
     """The line on screen showing session `sid` (fails loudly when it is not on screen)."""
-    listing = app.session_list
-    index = app.rows.index_of(sid)
+    listing = app.main.session_list
+    index = app.main.rows.index_of(sid)
     assert index is not None, f"{sid} is not in the view"
     y = listing.line_of(index) - round(listing.scroll_y) + 1
     assert 1 <= y < listing.size.height, f"{sid} is scrolled out of view"
@@ -143,7 +143,7 @@ def line_of(app: SessionBrowser, sid: str) -> str:
 
 def list_y(app: SessionBrowser, index: int) -> int:
     """The widget-relative y of row `index` (for clicks)."""
-    listing = app.session_list
+    listing = app.main.session_list
     return listing.line_of(index) - round(listing.scroll_y) + 1
 
 
@@ -164,11 +164,11 @@ def screen_text(app: SessionBrowser) -> str:
 
 
 def shown_ids(app: SessionBrowser) -> list[str]:
-    return [row["session_id"] for row in app.rows]
+    return [row["session_id"] for row in app.main.rows]
 
 
 def cursor_id(app: SessionBrowser) -> str | None:
-    row = app.session_list.highlighted
+    row = app.main.session_list.highlighted
     return None if row is None else row["session_id"]
 
 

@@ -5,8 +5,9 @@ what may be megabytes), turned into blocks there (`build_transcript`), and hande
 thread as a message; a failure becomes a sentence on the screen, never a traceback.
 
 The screen never writes. Rename, pin and archive are posted to the app as `EditRequested`, so
-the app's own edit pipeline (optimistic row, ordered save queue, rollback, undo) stays the one
-path every edit takes; the app calls `show_row()` to put the changed row in the header.
+the app's edit controller (optimistic row, ordered save queue, rollback, undo) stays the one
+path every edit takes; the screen follows the app's `row_changed` signal to put the changed row
+in its header (and reads the session again when another program changed it).
 """
 
 from __future__ import annotations
@@ -18,17 +19,20 @@ from typing import Any, ClassVar, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.widgets import Static
 
-from api.store import SessionStore
-from tui.saver import describe_error
+from api.store import SessionStore, clean_title
+from tui.errors import describe_error
+from tui.keys import TRANSCRIPT_EDIT_KEYS, TRANSCRIPT_KEYS, bindings
+from tui.messages import RowChanged
 from tui.text import Clock, inert
-from tui.widgets.rename_editor import MAX_TITLE, RenameEditor
+from tui.widgets.rename_editor import RenameEditor
 from tui.widgets.session_list import ARCHIVE_MARK, PIN_MARK
 from tui.widgets.transcript_model import Transcript, build_transcript
 from tui.widgets.transcript_view import TranscriptView
@@ -76,22 +80,15 @@ class KeyBar(Static):
         self.update(Content.assemble(*parts))
 
 
-def clean_title(title: str) -> str:
-    """What `SessionStore.rename` will store: whitespace runs folded, trimmed to the limit."""
-    return " ".join(title.split())[:MAX_TITLE].strip()
-
-
 class TranscriptScreen(Screen[None]):
     """Every message of one session: role, time, Markdown content, collapsible tool lines."""
 
     CSS_PATH = "transcript.tcss"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", key_display="Esc"),
-        Binding("r,f2", "rename", "Rename"),
-        Binding("p", "toggle_pin", "Pin"),
-        Binding("a", "toggle_archive", "Archive"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(
+        bindings(tuple(key for key in TRANSCRIPT_KEYS if key.scope == "transcript")
+                 + TRANSCRIPT_EDIT_KEYS)
+    )
 
     class EditRequested(Message):
         """The user asked to rename, pin/unpin or archive/unarchive the session shown.
@@ -133,6 +130,7 @@ class TranscriptScreen(Screen[None]):
         clock: Clock = time.time,
         tz: tzinfo | None = None,
         row: Mapping[str, Any] | None = None,
+        row_changed: Signal[RowChanged] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -140,10 +138,12 @@ class TranscriptScreen(Screen[None]):
         """`message_index` (an index into the session's `messages`) opens the transcript
         scrolled to that message, the cursor on it. `row` (the session's index row, when the
         caller has it) fills the header before the file is read. `clock` and `tz` decide what
-        "3 min ago" means (tests freeze them)."""
+        "3 min ago" means (tests freeze them). `row_changed`: the app's signal of changed
+        rows, followed while the screen is open."""
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
         self.session_id = session_id
+        self._row_changed = row_changed
         self.message_index = message_index
         self.clock = clock
         self.tz = tz
@@ -174,6 +174,8 @@ class TranscriptScreen(Screen[None]):
         self.key_bar.show_keys(READING_KEYS)
         self.view.focus()
         self._load(reload=False)
+        if self._row_changed is not None:
+            self._row_changed.subscribe(self, self._follow_row, immediate=True)
         self.set_interval(30.0, self.view.refresh)  # relative times ("3 min ago") move on
 
     # ── loading ─────────────────────────────────────────────────────────────
@@ -224,14 +226,28 @@ class TranscriptScreen(Screen[None]):
 
     # ── header ──────────────────────────────────────────────────────────────
 
+    def _follow_row(self, change: RowChanged) -> None:
+        """A row changed: this session's goes in the header; changed by another program,
+        its messages are read again too."""
+        if change.session_id != self.session_id or change.row is None:
+            return
+        self.show_row(change.row)
+        if change.reread:
+            self.reload()
+
     def show_row(self, row: Mapping[str, Any]) -> None:
-        """Show `row` (the session's index row as the app has it now) in the header: the app
-        calls this when an edit is applied, lands or is rolled back. Rows of other sessions
+        """Show `row` (the session's index row as the app has it now) in the header (an edit
+        was applied, landed or was rolled back). Rows of other sessions
         are ignored. An open rename editor is left alone."""
         if row.get("session_id") not in (None, self.session_id):
             return
         self._row = dict(row)
         self._update_header()
+
+    @property
+    def header(self) -> dict[str, Any]:
+        """What the header shows: the session's fields as read, with the app's row on top."""
+        return self._header_data()
 
     def _header_data(self) -> dict[str, Any]:
         data = dict(self._record)

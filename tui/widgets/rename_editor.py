@@ -15,12 +15,8 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Input
 
+from api.store import MAX_TITLE  # the store's limit: the editor holds no more than a rename keeps
 from tui.text import inert
-
-try:  # the store's limit, so the editor cannot hold more than a rename would keep
-    from api.store import MAX_TITLE
-except ImportError:  # pragma: no cover - an older store API without the constant
-    MAX_TITLE = 80
 
 
 class RenameEditor(Input):

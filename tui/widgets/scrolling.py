@@ -11,6 +11,8 @@ scrollbar's presence changed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
@@ -28,11 +30,45 @@ def set_virtual_height(view: ScrollView, lines: int) -> None:
     view.refresh()
 
 
-class CursorKeys:
+def list_css(cursor: str) -> str:
+    """The rules a list's DEFAULT_CSS starts with: its box, and its cursor line (the
+    component class `cursor`) drawn as Textual draws a block cursor, dimmer while the list
+    does not have the keyboard."""
+    return f"""
+        height: 1fr;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+        & > .{cursor} {{
+            color: $block-cursor-blurred-foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }}
+        &:focus > .{cursor} {{
+            color: $block-cursor-foreground;
+            background: $block-cursor-background;
+            text-style: $block-cursor-text-style;
+        }}
+    """
+
+
+if TYPE_CHECKING:
+    _Mixin = ScrollView  # what the lists mix this into
+else:
+    _Mixin = object
+
+
+class CursorKeys(_Mixin):
     """The moving keys of a list with a line cursor (the session list, the message results):
-    each is a `move_to`, which the list defines, as it knows which lines can hold the cursor."""
+    each is a `move_to`, which the list defines, as it knows which lines can hold the cursor.
+    Mixed into a `ScrollView` drawn line by line."""
 
     cursor: int
+
+    def notify_style_update(self) -> None:
+        """A theme or CSS change: every line is drawn again with the new styles."""
+        super().notify_style_update()
+        self.refresh()
 
     @property
     def page_rows(self) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.geometry import Size
@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input, Static
 
+from tui.keys import SEARCH_KEYS, bindings
 from tui.text import inert
 
 PLACEHOLDER = (
@@ -35,11 +36,7 @@ class SearchInput(Input):
     than by a message: the list is then filtered before the frame that shows the typed
     character, and both appear together (a message would arrive a frame later, ~17 ms)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "leave", "To list", show=True),
-        Binding("down", "leave", "To list", show=False),
-        Binding("escape", "clear", "Clear", show=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(SEARCH_KEYS))
 
     #: Input sets its virtual size to the text's width on every change, and Textual's
     #: reactive then lays out the whole screen (a few ms of each keystroke at 100,000 rows).

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import tzinfo
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -36,48 +35,12 @@ from tui.marks import Pieces, fit_left_marked, fit_marked
 from tui.query import find_spans
 from tui.rows import Group, Row, SessionRows
 from tui.text import Clock, fit, fit_right, inert, relative_time
-from tui.widgets.scrolling import CursorKeys, set_virtual_height
+from tui.widgets.scrolling import CursorKeys, list_css, set_virtual_height
+from tui.widgets.session_columns import columns_for
 
 PIN_MARK = "★"
 ARCHIVE_MARK = "⊖"
 SORT_MARK = "▾"
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Cell widths of each column for one widget width (0 = column hidden)."""
-
-    width: int
-    marker: int
-    title: int
-    when: int
-    count: int
-    model: int
-    workspace: int
-    project: int = 0
-
-
-#: (model, workspace, project) widths to try, widest first.
-_LAYOUTS = ((22, 28), (18, 20), (14, 14), (12, 0), (0, 0))
-_PROJECT_LAYOUTS = ((22, 28, 14), (18, 20, 12), (14, 14, 12), (12, 0, 10), (0, 0, 10), (0, 0, 0))
-
-
-@lru_cache(maxsize=32)
-def columns_for(width: int, project: bool = False) -> Columns:
-    """Share the width out: fixed columns first, the title takes the rest; on narrow
-    terminals the workspace goes first, then the model narrows (then the project column,
-    shown only when the store has projects), so titles stay readable."""
-    marker, when, count = 3, 11, 5
-    layouts = _PROJECT_LAYOUTS if project else tuple((m, w, 0) for m, w in _LAYOUTS)
-    for model, workspace, proj in layouts:
-        fixed = marker + (when + 1) + (count + 1)
-        fixed += (model + 1) if model else 0
-        fixed += (workspace + 1) if workspace else 0
-        fixed += (proj + 1) if proj else 0
-        title = width - fixed - 1
-        if title >= max(16, width // 3) or (model, workspace, proj) == (0, 0, 0):
-            return Columns(width, marker, max(title, 1), when, count, model, workspace, proj)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @lru_cache(maxsize=256)
@@ -110,25 +73,12 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     SessionList {
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-size-vertical: 1;
-        background: $surface;
+    """ + list_css("session-list--cursor") + """
         color: $foreground;
         & > .session-list--header {
             text-style: bold;
             color: $text-muted;
             background: $panel;
-        }
-        & > .session-list--cursor {
-            color: $block-cursor-blurred-foreground;
-            background: $block-cursor-blurred-background;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .session-list--cursor {
-            color: $block-cursor-foreground;
-            background: $block-cursor-background;
-            text-style: $block-cursor-text-style;
         }
         & > .session-list--pin { color: $warning; }
         & > .session-list--archived { color: $text-disabled; text-style: italic; }
@@ -140,17 +90,12 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
     """
 
     def __init__(
-        self,
-        *,
-        clock: Clock = time.time,
-        tz: tzinfo | None = None,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
+        self, *, clock: Clock = time.time, tz: tzinfo | None = None, **options: Any
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes)
-        self.clock = clock
-        self.tz = tz
+        """`clock` and `tz` decide what "3 min ago" means; `options` are the widget's own
+        (`id`, `classes`...)."""
+        super().__init__(**options)
+        self.clock, self.tz = clock, tz
         self.rows: SessionRows = SessionRows()
         self.cursor = 0
         self.placeholder = "Loading sessions…"
@@ -331,10 +276,6 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
             self._refresh_row(self.cursor)
 
     # ── drawing ─────────────────────────────────────────────────────────────
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

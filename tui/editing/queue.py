@@ -14,28 +14,15 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from textual.dom import DOMNode
-from textual.message import Message
 from textual.worker import Worker
 
-from tui.rows import Edit, Row
+from tui.editing.ledger import Edit
+from tui.messages import SaveFinished
+from tui.rows import Row
 
 SaveCall = Callable[[], Row]
-
-
-class SaveFinished(Message):
-    """A queued save finished, posted from the worker thread (`post_message` is thread-safe).
-
-    Exactly one of `row` (the store's new index row) and `error` is set.
-    """
-
-    def __init__(self, edit: Edit, row: Row | None, error: BaseException | None) -> None:
-        super().__init__()
-        self.edit = edit
-        self.row = row
-        self.error = error
 
 
 @dataclass
@@ -105,23 +92,3 @@ class SaveQueue:
                 await worker.wait()
             if self._worker is worker:  # no new worker since: nothing is left to write
                 return
-
-
-def describe_error(
-    error: BaseException,
-    what: str = "save",
-    *,
-    denied: str = "permission denied (the store folder is read-only)",
-    missing: str = "the session file was deleted by another program",
-) -> str:
-    """A short reason a person can act on, instead of a traceback."""
-    reason: Any
-    if isinstance(error, PermissionError):
-        reason = denied
-    elif isinstance(error, FileNotFoundError):
-        reason = missing
-    elif isinstance(error, OSError):
-        reason = error.strerror or str(error) or type(error).__name__
-    else:
-        reason = str(error) or type(error).__name__
-    return f"Could not {what}: {reason}"

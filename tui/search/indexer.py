@@ -10,7 +10,7 @@ The child writes one line per report on stdout: `progress DONE TOTAL`, then `don
 `error {json}` for an exception the app shows as a sentence. Anything else it may print (a
 crash's traceback on stderr) goes to a temporary file, never to the app's terminal.
 
-Run as `python -m tui.indexer STORE [CACHE_ROOT]`.
+Run as `python -m tui.search.indexer STORE [CACHE_ROOT]`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class IndexerUnavailable(Exception):
 
 def command(store_dir: Path, cache_root: Path | None) -> list[str]:
     """The child's command line: this interpreter, this module."""
-    args = [sys.executable, "-m", "tui.indexer", str(store_dir)]
+    args = [sys.executable, "-m", "tui.search.indexer", str(store_dir)]
     return args if cache_root is None else [*args, str(cache_root)]
 
 

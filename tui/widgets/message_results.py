@@ -25,7 +25,7 @@ from tui.keys import LIST_KEYS, RESULT_KEYS
 from tui.marks import fit_marked
 from tui.rows import Row
 from tui.text import Clock, fit, inert, relative_time
-from tui.widgets.scrolling import CursorKeys, set_virtual_height
+from tui.widgets.scrolling import CursorKeys, list_css, set_virtual_height
 
 if TYPE_CHECKING:
     from api.search import Hit
@@ -64,20 +64,7 @@ class MessageResults(CursorKeys, ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     MessageResults {
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-size-vertical: 1;
-        background: $surface;
-        & > .message-results--cursor {
-            color: $block-cursor-blurred-foreground;
-            background: $block-cursor-blurred-background;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .message-results--cursor {
-            color: $block-cursor-foreground;
-            background: $block-cursor-background;
-            text-style: $block-cursor-text-style;
-        }
+    """ + list_css("message-results--cursor") + """
         & > .message-results--meta { color: $text-muted; }
         & > .message-results--match { color: $text-warning; text-style: bold underline; }
         & > .message-results--placeholder { color: $text-muted; text-style: italic; }
@@ -168,10 +155,6 @@ class MessageResults(CursorKeys, ScrollView, can_focus=True):
         self.scroll_to_cursor()
 
     # ── drawing ─────────────────────────────────────────────────────────────
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -1,0 +1,35 @@
+"""The seam between an edit and the disk: what saves it.
+
+The edit controller asks, per edit, for a `Saver`: any object with the store's edit methods.
+The default is the `SessionStore` itself (a locked read-modify-write of the session file); a
+route through Hermes WebUI's own server is another, chosen per edit by the app's `saver_for`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from tui.rows import Row
+
+
+class Saver(Protocol):
+    """The edit methods of `api.store.SessionStore`; each blocks (it runs in the save
+    queue's worker thread) and returns the session's new index row, or raises."""
+
+    def rename(
+        self, session_id: str, title: str, *, replaced: dict[str, Any] | None = None
+    ) -> Row: ...
+
+    def set_pinned(self, session_id: str, pinned: bool) -> Row: ...
+
+    def set_archived(self, session_id: str, archived: bool) -> Row: ...
+
+    def update(
+        self, session_id: str, changes: dict[str, Any], *, touch: bool = True,
+        replaced: dict[str, Any] | None = None,
+    ) -> Row: ...
+
+
+#: Chooses the saver of one edit, given the session it edits.
+SaverFor = Callable[[str], Saver]

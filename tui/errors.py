@@ -1,0 +1,25 @@
+"""Errors as sentences: what the app says instead of showing a traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def describe_error(
+    error: BaseException,
+    what: str = "save",
+    *,
+    denied: str = "permission denied (the store folder is read-only)",
+    missing: str = "the session file was deleted by another program",
+) -> str:
+    """A short reason a person can act on, instead of a traceback."""
+    reason: Any
+    if isinstance(error, PermissionError):
+        reason = denied
+    elif isinstance(error, FileNotFoundError):
+        reason = missing
+    elif isinstance(error, OSError):
+        reason = error.strerror or str(error) or type(error).__name__
+    else:
+        reason = str(error) or type(error).__name__
+    return f"Could not {what}: {reason}"
