@@ -157,7 +157,7 @@ def _read(text: str, loaded: Loaded) -> Loaded:
 
 def _check(name: str, raw: Any) -> str | None:
     """What is wrong with one setting, as the person should read it, or None."""
-    from tui.rows import ORDER_NAMES  # tui.rows is pure; imported late: --help stays quick
+    from tui.order import ORDER_NAMES  # tui.order is pure; imported late: --help stays quick
 
     if name not in NAMES:
         return f"unknown setting {name!r} (known: {', '.join(NAMES)})"
