@@ -56,6 +56,7 @@ from tui.saver import SaveFinished, SaveQueue, describe_error
 from tui.screens.help import HelpScreen
 from tui.text import Clock, inert
 from tui.undo import UndoStack
+from tui.widgets.command_palette import open_palette
 from tui.widgets.rename_editor import MAX_TITLE, RenameEditor
 from tui.widgets.results import MessageResults, Result
 from tui.widgets.search_bar import SearchBar
@@ -1258,6 +1259,10 @@ class SessionBrowser(App[None]):
         self.exit()
 
     # ── command palette ─────────────────────────────────────────────────────
+
+    def action_command_palette(self) -> None:
+        open_palette(self)  # Textual's palette, guarded against key bursts
+
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action of the app and of the list, besides Textual's own (theme, keys...)."""

@@ -1,0 +1,63 @@
+"""Textual's command palette, guarded against two key bursts that crash Textual 8.2.8.
+
+Both happen to people on a fast keyboard or a laggy SSH link, where keys arrive in one read:
+
+- `ctrl+p` then `PageDown` before the first results are laid out: `OptionList._move_page`
+  looks the highlighted option up in its line table, which is still empty while the list has
+  no size (`KeyError: 0`). A page is meaningless before there is a page to move by, so the key
+  does nothing until the list is drawn (`OptionList.scroll_to_highlight` tolerates the same
+  state in the same way).
+- `ctrl+p Enter Enter`: each Enter selects, and each selection calls `dismiss()`. The first
+  pops the palette; the second pops whatever is under it (our transcript screen, silently) or,
+  over the main screen, raises `ScreenStackError`. A palette that is no longer the active
+  screen has nothing left to dismiss, and runs no second command.
+
+Upstream (Textualize/textual at 8.2.8, its newest release) has neither guard; the repros and
+the suggested fixes are in the report of issue #12.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import App
+from textual.await_complete import AwaitComplete
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Button, Input
+
+
+class GuardedCommandPalette(CommandPalette):
+    """`CommandPalette` that ignores keys arriving before it can act on them, or after it
+    has already closed."""
+
+    def _action_command_list(self, action: str) -> None:
+        if action in ("page_up", "page_down"):
+            commands = self.query_one(CommandList)
+            if commands.highlighted not in commands._index_to_line:
+                return  # not laid out yet: there is no page to move by
+        super()._action_command_list(action)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed)
+    def _select_or_command(self, event: Input.Submitted | Button.Pressed | None = None) -> None:
+        if event is not None:
+            # Textual dispatches the base class's handler of the same message too: this one
+            # calls it (or not), so the base's must not run again.
+            event.prevent_default()
+        if not self.is_active:  # closed by an earlier key of the same burst: run nothing
+            if event is not None:
+                event.stop()
+            return
+        super()._select_or_command(event)
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        if not self.is_active:  # popping again would pop the screen under the palette
+            return AwaitComplete.nothing()
+        return super().dismiss(result)
+
+
+def open_palette(app: App[Any]) -> None:
+    """What `App.action_command_palette` does, with the guarded palette."""
+    if app.use_command_palette and not CommandPalette.is_open(app):
+        app.push_screen(GuardedCommandPalette(id="--command-palette"))
