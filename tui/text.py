@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from rich.cells import cell_len, set_cell_size, split_text
 
+from api.export import CONTROL_PICTURES
+
 ELLIPSIS = "…"
 
 #: Where "now" comes from: `time.time` in the app, a frozen value in tests and screenshots.
@@ -22,12 +24,7 @@ Clock = Callable[[], float]
 #: terminal nor change the width of its column. C0 controls map to the Unicode "control
 #: pictures" (ESC shows as ␛), DEL to ␡, C1 controls and the bidi / line-separator formatting
 #: characters (which can reorder or break a terminal line) to the replacement character.
-_INERT: dict[int, int] = {code: 0x2400 + code for code in range(0x20)}
-_INERT[0x7F] = 0x2421
-_INERT.update({code: 0xFFFD for code in range(0x80, 0xA0)})
-_INERT.update(
-    {code: 0xFFFD for code in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-)
+_INERT: dict[int, int] = {**CONTROL_PICTURES, 0x09: 0x2409, 0x0A: 0x240A}
 
 
 def inert(text: str) -> str:
