@@ -62,7 +62,9 @@ def _fence(text: str) -> str:
 
 def session_markdown(session: Session) -> str:
     record: dict[str, Any] = session.__dict__
-    title = str(record.get("title") or "Untitled").replace("\n", " ")
+    title = record.get("title")
+    # Blank is "Untitled", as Hermes WebUI and every view of the app show it.
+    title = title.replace("\n", " ") if isinstance(title, str) and title.strip() else "Untitled"
     lines = [f"# {title}", ""]
     for label, key in _META:
         value = record.get(key)

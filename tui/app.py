@@ -54,7 +54,7 @@ from tui.query import EMPTY, Query
 from tui.rows import DEFAULT_ORDER, ORDERS, Edit, EditLedger, Order, Row, SessionRows
 from tui.saver import SaveFinished, SaveQueue, describe_error
 from tui.screens.help import HelpScreen
-from tui.text import Clock, inert
+from tui.text import Clock, inert, shown_title
 from tui.undo import UndoStack
 from tui.widgets.command_palette import open_palette
 from tui.widgets.rename_editor import MAX_TITLE, RenameEditor
@@ -138,7 +138,7 @@ def clean_title(title: str) -> str:
 
 def _quote(title: str, limit: int = 40) -> str:
     """A title for a message: inert, and short enough for a toast."""
-    title = inert(title)
+    title = shown_title(title)
     return f"“{title if len(title) <= limit else title[: limit - 1] + '…'}”"
 
 

@@ -32,6 +32,18 @@ def inert(text: str) -> str:
     return text.translate(_INERT)
 
 
+#: What a session without a title is called, everywhere (as Hermes WebUI calls it).
+UNTITLED = "Untitled"
+
+
+def shown_title(title: object) -> str:
+    """A session's title as every view shows it: inert, and "Untitled" when it is missing,
+    empty or blank (one rule for the list, the messages, the transcript and the toasts)."""
+    if not isinstance(title, str) or not title.strip():
+        return UNTITLED
+    return inert(title)
+
+
 def fit(text: str, width: int) -> str:
     """Exactly `width` cells: padded with spaces, or cut with an ellipsis at the end.
 

@@ -27,7 +27,7 @@ from textual.widgets import Static
 
 from api.store import SessionStore
 from tui.saver import describe_error
-from tui.text import Clock, inert
+from tui.text import UNTITLED, Clock, inert
 from tui.widgets.message_view import TranscriptView
 from tui.widgets.rename_editor import MAX_TITLE, RenameEditor
 from tui.widgets.session_list import ARCHIVE_MARK, PIN_MARK
@@ -246,7 +246,7 @@ class TranscriptScreen(Screen[None]):
         """The session's title as the header shows it (inert)."""
         title = self._header_data().get("title")
         if not isinstance(title, str) or not title.strip():
-            return "Untitled" if self.loaded or self._row else self.session_id
+            return UNTITLED if self.loaded or self._row else self.session_id
         return inert(title)
 
     def _update_header(self) -> None:
