@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
@@ -56,7 +56,7 @@ from tui.saver import SaveFinished, SaveQueue, describe_error
 from tui.screens.help import HelpScreen
 from tui.text import Clock, inert, shown_title
 from tui.undo import UndoStack
-from tui.widgets.command_palette import open_palette
+from tui.widgets.command_palette import GuardedPaletteApp
 from tui.widgets.rename_editor import MAX_TITLE, RenameEditor
 from tui.widgets.results import MessageResults, Result
 from tui.widgets.search_bar import SearchBar
@@ -224,7 +224,7 @@ class ExportDone(Message):
         self.error = error
 
 
-class SessionBrowser(App[None]):
+class SessionBrowser(GuardedPaletteApp[None]):
     """Browse, search, read, rename, pin, archive and export the sessions of one store."""
 
     CSS_PATH = "app.tcss"
@@ -1259,10 +1259,6 @@ class SessionBrowser(App[None]):
         self.exit()
 
     # ── command palette ─────────────────────────────────────────────────────
-
-    def action_command_palette(self) -> None:
-        open_palette(self)  # Textual's palette, guarded against key bursts
-
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action of the app and of the list, besides Textual's own (theme, keys...)."""

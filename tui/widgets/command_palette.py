@@ -11,6 +11,12 @@ Both happen to people on a fast keyboard or a laggy SSH link, where keys arrive 
   pops the palette; the second pops whatever is under it (our transcript screen, silently) or,
   over the main screen, raises `ScreenStackError`. A palette that is no longer the active
   screen has nothing left to dismiss, and runs no second command.
+- A palette closed while its search still runs (found by the monkey test): the search's last
+  step fills a command list that is gone (`NoMatches` for `CommandList`, from a worker, which
+  kills the app). A list no longer in the palette is not filled.
+
+`GuardedPaletteApp` opens this palette wherever Textual opens its own: `ctrl+p`, and the
+palettes of commands and of themes that its commands open.
 
 Upstream (Textualize/textual at 8.2.8, its newest release) has neither guard; the repros and
 the suggested fixes are in the report of issue #12.
@@ -18,12 +24,14 @@ the suggested fixes are in the report of issue #12.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from textual import on
 from textual.app import App
 from textual.await_complete import AwaitComplete
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandList, CommandListItem, CommandPalette, SimpleProvider
+from textual.theme import ThemeProvider
 from textual.widgets import Button, Input
 
 
@@ -51,13 +59,45 @@ class GuardedCommandPalette(CommandPalette):
             return
         super()._select_or_command(event)
 
+    def _refresh_command_list(
+        self, command_list: CommandList, commands: list[Any], clear_current: bool
+    ) -> None:
+        if command_list.is_attached:  # else: closed while the search ran
+            super()._refresh_command_list(command_list, commands, clear_current)
+
+    def _watch__list_visible(self) -> None:
+        if self.query(CommandList):
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if self.query(CommandList):
+            await super()._watch__show_busy()
+
     def dismiss(self, result: Any = None) -> AwaitComplete:
         if not self.is_active:  # popping again would pop the screen under the palette
             return AwaitComplete.nothing()
         return super().dismiss(result)
 
 
-def open_palette(app: App[Any]) -> None:
-    """What `App.action_command_palette` does, with the guarded palette."""
-    if app.use_command_palette and not CommandPalette.is_open(app):
-        app.push_screen(GuardedCommandPalette(id="--command-palette"))
+ReturnType = TypeVar("ReturnType")
+
+
+class GuardedPaletteApp(App[ReturnType]):
+    """An app whose every command palette is a `GuardedCommandPalette` (Textual builds its
+    own in these three methods)."""
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(GuardedCommandPalette(id="--command-palette"))
+
+    def search_commands(
+        self, commands: Sequence[CommandListItem], placeholder: str = "Search for commands…"
+    ) -> Any:
+        # A provider instance where the type says a class: as Textual's own method does.
+        provider: Any = SimpleProvider(self.screen, list(commands))
+        return self.push_screen(GuardedCommandPalette(providers=[provider],
+                                                      placeholder=placeholder))
+
+    def search_themes(self) -> None:
+        self.push_screen(GuardedCommandPalette(providers=[ThemeProvider],
+                                               placeholder="Search for themes…"))
