@@ -146,3 +146,34 @@ async def test_alt_key_pressed_alone_cancels_and_typed_symbols_stay(
         assert read_record(store, "aaaa00000002")["title"] == "Cost £5 – ok"
         assert not notifications(app)
 
+
+
+async def test_a_palette_closed_while_its_search_runs(store: SessionStore) -> None:
+    """Found by the monkey: keys queued in the palette's input before an Escape closed it
+    started a search, whose end filled the palette's list, gone by then (NoMatches, raised
+    in a worker: the app died). Its last steps are run here on a closed palette."""
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p", *"pin")
+        palette = app.screen
+        assert isinstance(palette, GuardedCommandPalette)
+        command_list = palette.query_one("CommandList")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not palette.is_attached, what="the palette removed")
+        palette._refresh_command_list(command_list, [], True)  # type: ignore[arg-type]
+        palette._list_visible = not palette._list_visible
+        await pilot.pause()
+        assert app._exception is None and app.screen is app.screen_stack[0]
+
+
+async def test_the_theme_palette_is_guarded_too(store: SessionStore) -> None:
+    """Textual's "Theme" command opens a palette of its own: a burst there is safe too."""
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        app.search_themes()
+        await pilot.pause()
+        assert isinstance(app.screen, GuardedCommandPalette)
+        await burst(pilot, "\x1b[6~\r\r\r")
+        assert app._exception is None and app.screen is app.screen_stack[0]
