@@ -177,3 +177,19 @@ async def test_the_theme_palette_is_guarded_too(store: SessionStore) -> None:
         assert isinstance(app.screen, GuardedCommandPalette)
         await burst(pilot, "\x1b[6~\r\r\r")
         assert app._exception is None and app.screen is app.screen_stack[0]
+
+
+async def test_reopening_the_palette_while_the_last_one_is_removed(store: SessionStore) -> None:
+    """Found by the monkey: ctrl+p right after a palette closed, while Textual still removes
+    it, made a second palette with the same id: DuplicateIds, and the app died."""
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        closing = app.screen
+        assert isinstance(closing, GuardedCommandPalette)
+        closing.dismiss()  # off the stack at once; removed from the app a moment later
+        app.action_command_palette()
+        await pilot.pause()
+        assert app._exception is None
+        assert isinstance(app.screen, GuardedCommandPalette) and app.screen is not closing

@@ -11,6 +11,8 @@ Both happen to people on a fast keyboard or a laggy SSH link, where keys arrive 
   pops the palette; the second pops whatever is under it (our transcript screen, silently) or,
   over the main screen, raises `ScreenStackError`. A palette that is no longer the active
   screen has nothing left to dismiss, and runs no second command.
+- `ctrl+p` while the palette just closed is still being removed (found by the monkey test):
+  the new one gets the same id (`DuplicateIds`). Ours has none.
 - A palette closed while its search still runs (found by the monkey test): the search's last
   step fills a command list that is gone (`NoMatches` for `CommandList`, from a worker, which
   kills the app). A list no longer in the palette is not filled.
@@ -87,8 +89,11 @@ class GuardedPaletteApp(App[ReturnType]):
     own in these three methods)."""
 
     def action_command_palette(self) -> None:
+        # No fixed id (Textual gives it "--command-palette"): a palette just closed is still
+        # being removed for a moment, and a ctrl+p then would make a second one with its id
+        # (DuplicateIds, found by the monkey test).
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
-            self.push_screen(GuardedCommandPalette(id="--command-palette"))
+            self.push_screen(GuardedCommandPalette())
 
     def search_commands(
         self, commands: Sequence[CommandListItem], placeholder: str = "Search for commands…"
