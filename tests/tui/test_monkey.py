@@ -31,7 +31,7 @@ from tui_helpers import build_store, make_app, screen_text, settled, wait_until
 
 from tui.keys import APP_KEYS, LIST_KEYS, TRANSCRIPT_KEYS
 
-KEYS = int(os.environ.get("SB_MONKEY_KEYS", "2000"))
+KEYS = int(os.environ.get("SB_MONKEY_KEYS", "3000"))
 SEED = int(os.environ.get("SB_MONKEY_SEED", str(random.SystemRandom().randrange(1 << 32))))
 WRITER = Path(__file__).with_name("monkey_writer.py")
 
