@@ -93,7 +93,7 @@ async def test_palette_keys_without_a_burst_still_work(store: SessionStore) -> N
         await wait_until(pilot, lambda: app.screen.query_one("CommandList").option_count > 0,
                          what="the palette's matches")
         await pilot.press("pagedown", "pageup", "down", "enter")
-        await wait_until(pilot, lambda: app.rows.show_archived, what="archived shown")
+        await wait_until(pilot, lambda: app.main.rows.show_archived, what="archived shown")
         assert isinstance(app, SessionBrowser) and app.screen is app.screen_stack[0]
 
 
@@ -125,8 +125,8 @@ async def test_escape_and_a_key_in_one_burst_cancel_the_rename(store: SessionSto
         await loaded(pilot)
         for keys in ("rx\x1b-", "rx\x1b/", "rx\x1bq", "rx\x1b\r", "rx\x1b1"):
             await burst(pilot, keys)
-            assert not app.editor.is_open, repr(keys)
-            assert app.session_list.has_focus
+            assert not app.main.editor.is_open, repr(keys)
+            assert app.main.session_list.has_focus
         await settled(pilot)
         assert read_record(store, "aaaa00000002") == before
         assert app._exception is None
@@ -139,7 +139,7 @@ async def test_alt_key_pressed_alone_cancels_and_typed_symbols_stay(
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
         await pilot.press("r", "x", "alt+minus")
-        assert not app.editor.is_open
+        assert not app.main.editor.is_open
         # An en dash or a pound sign typed as such is text, not an Escape.
         await burst(pilot, "rCost £5 – ok\r")
         await settled(pilot)

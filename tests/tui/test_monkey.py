@@ -148,7 +148,7 @@ async def test_monkey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app, "action_quit", lambda: quits.append(1))  # the palette's Quit
     try:
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: app.loaded, what="the first rows")
+            await wait_until(pilot, lambda: app.main.loaded, what="the first rows")
             bursts = await run_monkey(pilot, rng, KEYS)
             stop.touch()
             out, err = writer.communicate(timeout=60)
@@ -166,10 +166,10 @@ async def test_monkey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             problems = store_problems(folder, expected)
             assert not problems, f"seed {SEED}: " + "; ".join(problems[:20])
             # The app's rows are the files' once it has read the store again.
-            app.reload_rows()
-            await wait_until(pilot, lambda: not app._reloading, what="the reload")
+            app.main.reload_rows()
+            await wait_until(pilot, lambda: not app.main.sync.reading, what="the reload")
             await settled(pilot)
-            shown = {row["session_id"]: row["title"] for row in app.rows.all_rows()}
+            shown = {row["session_id"]: row["title"] for row in app.main.rows.all_rows()}
             on_disk = {row["session_id"]: row["title"] for row in store.list_rows()}
             assert shown == on_disk, f"seed {SEED}: the app shows other rows than the files"
             print(f"monkey seed {SEED}: {KEYS} keys ({bursts} in bursts), writer {out.strip()}"

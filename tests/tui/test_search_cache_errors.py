@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tui.indexer import child_error, command
-from tui.saver import describe_error
 from tui_helpers import loaded, make_app, notifications, wait_until
 
 from api.search import CacheUnwritable, SearchIndex
 from api.store import SessionStore
+from tui.errors import describe_error
+from tui.search.index_service import IndexState
+from tui.search.indexer import child_error, command
 
 #: Root ignores folder permissions; without these capabilities it meets them like anyone.
 DROP_CAPS = ["setpriv", "--inh-caps=-dac_override,-fowner",
@@ -63,11 +64,12 @@ def test_a_cache_folder_that_cannot_be_made(store: SessionStore, tmp_path: Path)
 
 async def test_the_app_says_which_folder(store: SessionStore, read_only_cache: Path) -> None:
     app = make_app(store, cache_root=read_only_cache)
-    app.index_command = unprivileged(command(store.directory, read_only_cache))
+    app.main.search_panel.index.command = unprivileged(command(store.directory, read_only_cache))
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await pilot.press("slash", *"plan")
-        await wait_until(pilot, lambda: app._index_state == "ready", what="the refresh")
+        await wait_until(pilot, lambda: app.main.search_panel.index.state is IndexState.READY,
+                         what="the refresh")
         await pilot.pause()
         said = [m for m in notifications(app) if m.startswith("Could not index messages")]
         assert said and str(read_only_cache) in said[0], notifications(app)
