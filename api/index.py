@@ -138,7 +138,9 @@ class SessionIndex:
 
     def index_size_limit(self, size: int) -> int | None:
         """`listing.index_size_limit` of this folder."""
-        return index_size_limit(self.directory, size)
+        with self._cache_lock:
+            known = len(self._table.rows) if self._table is not None else 0
+        return index_size_limit(self.directory, size, known)
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
