@@ -1,13 +1,11 @@
-"""Fixtures for the terminal app's tests, and a runner for `async def` tests (the project does
-not depend on pytest-asyncio). Fixtures every test shares (`hermes_store`, a private cache) are
+"""Fixtures for the terminal app's tests (`async def` tests run under pytest-asyncio's auto
+mode, set in pyproject.toml). Fixtures every test shares (`hermes_store`, a private cache) are
 in ../conftest.py; builders live in `tui_helpers` (a unique module name, so it never clashes
 with the top-level tests' conftest)."""
 
 from __future__ import annotations
 
-import asyncio
 import errno
-import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -22,17 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tui_helpers import build_store
 
 from api.store import SessionStore
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run `async def` tests on a fresh event loop (as pytest-asyncio would)."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    names = pyfuncitem._fixtureinfo.argnames
-    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    asyncio.run(pyfuncitem.obj(**kwargs))
-    return True
 
 
 @pytest.fixture(autouse=True)
