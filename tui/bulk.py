@@ -11,6 +11,7 @@ the store did not do is put back on screen, and the list is read again so it mat
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import on
@@ -19,6 +20,7 @@ from textual.widget import Widget
 from api.batch import BatchResult
 from tui.editing.batch import Batch, delete_batch, field_batch
 from tui.errors import describe_error
+from tui.exporting import export_session
 from tui.messages import BatchDone, BatchProgress
 from tui.rows import Row
 from tui.screens.confirm import ConfirmScreen, naming
@@ -26,6 +28,7 @@ from tui.screens.progress import ProgressScreen
 from tui.text import quote
 
 if TYPE_CHECKING:
+    from api.store import SessionStore
     from tui.editing.controller import EditController
 
 #: Batches of more sessions than this show a progress bar that can cancel them.
@@ -47,10 +50,11 @@ class BulkEdits(Widget):
 
     DEFAULT_CSS = "BulkEdits { display: none; }"
 
-    def __init__(self, view: BulkView, edits: EditController, clock: Callable[[], float],
-                 **options: Any) -> None:
+    def __init__(self, view: BulkView, edits: EditController, store: SessionStore,
+                 clock: Callable[[], float], **options: Any) -> None:
         super().__init__(**options)
         self.view, self.edits, self.clock = view, edits, clock
+        self.edits_store = store  # what exports read
         self.running: Batch | None = None
         self.progress_screen: ProgressScreen | None = None
         #: Called in the worker before each progress report (a test holds it to cancel at a
@@ -85,6 +89,25 @@ class BulkEdits(Widget):
         what = naming([row["title"] for row in rows])
         self.app.push_screen(
             ConfirmScreen("Delete", f"Move {what} to the trash? (u undoes it)"), answered)
+
+    def export(self, rows: list[Row], folder: Path) -> None:
+        """e with sessions marked: each to its Markdown file, one message for all."""
+        self.run_worker(lambda: self._export(rows, folder), thread=True, group="export",
+                        exit_on_error=False, description="exporting marked sessions")
+
+    def _export(self, rows: list[Row], folder: Path) -> None:
+        """Worker thread."""
+        failed: list[str] = []
+        for row in rows:
+            try:
+                export_session(self.edits_store, row["session_id"], folder)
+            except Exception as exc:  # told once below, with the first reason
+                failed.append(describe_error(exc, f"export {quote(row['title'])}"))
+        done = len(rows) - len(failed)
+        text = f"{_count(done)} → {folder}" + (f"; {len(failed)} failed: {failed[0]}"
+                                                if failed else "")
+        self.app.call_from_thread(self.notify, text, title="Exported", markup=False,
+                                  severity="error" if failed else "information", timeout=10)
 
     # ── running ─────────────────────────────────────────────────────────────
 

@@ -70,15 +70,15 @@ MOUSE_KEYS: tuple[Key, ...] = (
 #: Marks and what acts on many sessions (scope "main"; listed in the help after export).
 BULK_KEYS: tuple[Key, ...] = (
     Key("space", "Space", "toggle_mark", "Mark",
-        "Mark or unmark the session: p, a, d, m and e then act on every marked one.",
+        "Mark or unmark the session; p a d m e then act on all marked ones.",
         scope="main"),
     Key("asterisk", "*", "mark_all", "Mark all", "Mark every session the search shows.",
         scope="main"),
     Key("d,delete", "d  Del", "delete", "Delete",
-        "Move the session (or the marked ones) to the trash, after asking; u undoes it.",
+        "Move the session(s) to the trash, after asking; u undoes it.",
         scope="main"),
     Key("m", "m", "move", "Move to project",
-        "Move the session (or the marked ones) to a project, or a new one.", scope="main"),
+        "Move the session(s) to a project, or to a new one.", scope="main"),
     Key("T", "T", "trash", "Trash",
         "Show deleted sessions: restore them, or delete them for good.", scope="main"),
 )
@@ -115,7 +115,7 @@ SESSION_KEYS: tuple[Key, ...] = (
     ),
     Key(
         "u,ctrl+z", "u  ctrl+z", "undo", "Undo",
-        "Undo the last rename, pin or archive; again for the one before.", footer=True,
+        "Undo the last edit, batch or delete; again for the one before.", footer=True,
         scope="app",
     ),
     Key(
@@ -125,7 +125,7 @@ SESSION_KEYS: tuple[Key, ...] = (
     ),
     Key(
         "escape", "Esc", "clear_search", "Clear search",
-        "Close the search line; else clear the marks; else show every session.",
+        "Close the search; else clear the marks; else show every session.",
         scope="main",
     ),
     *BULK_KEYS,
@@ -161,6 +161,11 @@ SEARCH_SYNTAX: tuple[Key, ...] = (
     Key("", "workspace:TEXT", "", "Workspace", "Sessions whose workspace contains TEXT."),
     Key("", "is:pinned", "", "Pinned", "Pinned sessions only."),
     Key("", "is:archived", "", "Archived", "Archived sessions only (shown even when hidden)."),
+    Key("", "project:none", "", "No project", "Sessions in no project."),
+    Key("", "older:30d", "", "Age",
+        "Last active over 30 days ago (newer: under); h d w m y."),
+    Key("", "before:DATE", "", "Date",
+        "Last active before a day (after: from it on), e.g. 2026-05-01."),
     Key("", "-word  -is:pinned", "", "Exclude", "A leading - excludes instead."),
     Key("", '"two words"', "", "Quote", 'Quote a value with spaces: project:"data team".'),
 )

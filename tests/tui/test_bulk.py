@@ -253,3 +253,16 @@ def test_snapshot_delete_confirmation(snap_compare: SnapCompare, store: SessionS
 
     assert snap_compare(make_app(store), terminal_size=(110, 16), run_before=run_before)
 
+
+
+async def test_e_exports_every_marked_session(store: SessionStore, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    app = make_app(store, export_dir=out)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        app.main.marked.update(shown_ids(app)[:3])
+        await pilot.press("e")
+        await wait_until(pilot, lambda: any("3 sessions →" in n for n in notifications(app)),
+                         what="the export message")
+        assert len(list(out.glob("*.md"))) == 3

@@ -99,7 +99,7 @@ class MainScreen(BulkActions, Screen[None]):
         )
         self.editor = RenameEditor(id="rename")
         self.counts = StatusLine(store_label, "loading…", id="status")
-        self.bulk = BulkEdits(self, edits, clock, id="bulk")
+        self.bulk = BulkEdits(self, edits, store, clock, id="bulk")
         self.trash_upkeep = TrashUpkeep(store, clock, id="trash-upkeep")
 
     # ── layout ──────────────────────────────────────────────────────────────
