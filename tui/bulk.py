@@ -168,24 +168,37 @@ class BulkEdits(Widget):
         self.view.reload_rows()  # the list as the store has it now
 
     def _undo(self, batch: Batch) -> None:
-        self.notify(f"Undoing the {batch.what.removeprefix('undo the ').removesuffix(' of')} "
-                    f"of {_count(len(batch.ids))}.", title="Undo", markup=False, timeout=4)
         self.run(batch)
 
     def _tell(self, batch: Batch, result: BatchResult, error: BaseException | None) -> None:
-        what = f"{batch.what} {_count(len(batch.ids))}"
         if error is not None:
-            self.notify(describe_error(error, what), title="Not saved", severity="error",
-                        markup=False, timeout=8)
+            self.notify(describe_error(error, f"{batch.what} {_count(len(batch.ids))}"),
+                        title="Not saved", severity="error", markup=False, timeout=8)
             return
-        text = f"{batch.what.capitalize()}: {_count(len(result.done))} done"
+        text = _said(batch.what, _count(len(result.done)))
+        if batch.undo is not None and result.done:
+            text += " (u undoes it)"
         if result.cancelled:
-            text += f", cancelled before the other {len(batch.ids) - len(result.done):,}"
+            text += f"; cancelled before the other {len(batch.ids) - len(result.done):,}"
         if result.skipped:
             sid, reason = next(iter(result.skipped.items()))
             text += f"; {len(result.skipped):,} skipped ({quote(sid)}: {reason})"
-        self.notify(text + ".", title="Batch", markup=False,
+        self.notify(text + ".", title="Undo" if batch.undo is None else "Done", markup=False,
                     severity="warning" if result.skipped else "information", timeout=6)
+
+
+#: How a batch says what it did.
+_PAST = {"archive": "Archived", "unarchive": "Unarchived", "pin": "Pinned", "unpin": "Unpinned",
+         "move": "Moved", "restore": "Restored"}
+
+
+def _said(what: str, count: str) -> str:
+    """"Archived 12 sessions", "Moved 3 sessions to the trash", "Undid the pin of 2 sessions"."""
+    if what == "delete":
+        return f"Moved {count} to the trash"
+    if what.startswith("undo the "):
+        return f"Undid{what.removeprefix('undo')} {count}"
+    return f"{_PAST.get(what, what.capitalize())} {count}"
 
 
 def _count(n: int) -> str:
