@@ -12,12 +12,14 @@ from textual import on
 from textual.widget import Widget
 
 from api.store import SessionStore
+from tui.config import DEFAULT_TRASH_DAYS
 from tui.errors import describe_error
 from tui.messages import TrashEmptied
 from tui.text import Clock
 
-#: Sessions deleted longer ago than this are emptied from the trash at startup.
-TRASH_DAYS = 30.0
+#: Sessions deleted longer ago than this are emptied from the trash at startup. The config's
+#: `trash_days` replaces it: the app sets `MainScreen.trash_upkeep.days` before the screen mounts.
+TRASH_DAYS = float(DEFAULT_TRASH_DAYS)
 
 
 class TrashUpkeep(Widget):
