@@ -10,6 +10,7 @@ the store did not do is put back on screen, and the list is read again so it mat
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -122,8 +123,13 @@ class BulkEdits(Widget):
             self.progress_screen = ProgressScreen(batch.what.capitalize(), len(batch.ids),
                                                   batch.cancel)
             self.app.push_screen(self.progress_screen)
-        self.run_worker(lambda: self._save(batch), thread=True, group="batch",
-                        exit_on_error=False, description=f"{batch.what} of many sessions")
+        self.run_worker(self._after_saves(batch), group="batch", exit_on_error=False,
+                        description=f"{batch.what} of many sessions")
+
+    async def _after_saves(self, batch: Batch) -> None:
+        """Single edits made before the batch reach the disk first (the user's order)."""
+        await self.edits.wait_idle()
+        await asyncio.to_thread(self._save, batch)
 
     def _save(self, batch: Batch) -> None:
         """Worker thread."""

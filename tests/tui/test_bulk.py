@@ -266,3 +266,21 @@ async def test_e_exports_every_marked_session(store: SessionStore, tmp_path: Pat
         await wait_until(pilot, lambda: any("3 sessions →" in n for n in notifications(app)),
                          what="the export message")
         assert len(list(out.glob("*.md"))) == 3
+
+
+async def test_failed_batch_puts_rows_back_and_says_why(
+    store: SessionStore, read_only: Callable[[Path], None]
+) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        ids = shown_ids(app)[1:3]
+        read_only(store.directory)
+        app.main.marked.update(ids)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: app.main.bulk.running is None, what="batch end")
+        await settled(pilot)
+        assert not any(app.main.rows.get(sid)["archived"] for sid in ids)
+        assert set(ids) <= set(shown_ids(app))
+        assert any("Could not archive 2 sessions" in n for n in notifications(app))
+        assert not any(read_record(store, sid)["archived"] for sid in ids)
