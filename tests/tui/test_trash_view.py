@@ -112,3 +112,13 @@ def test_snapshot_trash_view(snap_compare: SnapCompare, tmp_path: Path) -> None:
 
     app = make_app(_trashed_store(tmp_path / "sessions"))
     assert snap_compare(app, terminal_size=(100, 12), run_before=run_before)
+
+
+async def test_trash_is_in_the_command_palette(tmp_path: Path) -> None:
+    app = make_app(_trashed_store(tmp_path / "sessions"))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        commands = {c.title: c for c in app.get_system_commands(app.main)}
+        assert "Trash" in commands
+        commands["Trash"].callback()
+        await wait_until(pilot, lambda: isinstance(app.screen, TrashScreen), what="the trash")
