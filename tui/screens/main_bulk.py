@@ -44,14 +44,22 @@ class BulkActions:
     def marked(self) -> set[str]:
         return self.session_list.marked
 
+    #: The rows the marks were last checked against: (the rows object, how many).
+    _marks_checked: tuple[int, int] = (0, -1)
+
     def marks_text(self) -> str:
         """" · 12 marked" for the status line; forgets marks of sessions no longer in the
-        store (deleted here or elsewhere)."""
+        store (deleted here or elsewhere). Checked only when the rows changed in number (a
+        search keystroke must not walk 100,000 marks: ~100 ms on a slow box); `targets`
+        skips a mark without a row anyway."""
         marked = self.marked
         if not marked:
             return ""
-        gone = [sid for sid in marked if self.rows.get(sid) is None]
-        marked.difference_update(gone)
+        rows = (id(self.rows), self.rows.total)
+        if rows != self._marks_checked:
+            self._marks_checked = rows
+            gone = [sid for sid in marked if self.rows.get(sid) is None]
+            marked.difference_update(gone)
         return f" · {len(marked):,} marked" if marked else ""
 
     def targets(self) -> list[Row]:
