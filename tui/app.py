@@ -172,6 +172,9 @@ class SessionBrowser(GuardedPaletteApp[None]):
         row = self.main.rows.get(sid)
         title = row["title"] if row is not None else sid
         folder = self.export_dir if self.export_dir is not None else Path.cwd()
+        if self._top() is self.main and self.main.marked:  # every marked session
+            self.main.bulk.export(self.main.targets(), folder)
+            return
         self._export(sid, title, folder)
 
     @work(thread=True, group="export", exit_on_error=False)

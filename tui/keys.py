@@ -67,6 +67,22 @@ MOUSE_KEYS: tuple[Key, ...] = (
     Key("", "double-click", "", "Open", "Open the clicked session or message."),
 )
 
+#: Marks and what acts on many sessions (scope "main"; listed in the help after export).
+BULK_KEYS: tuple[Key, ...] = (
+    Key("space", "Space", "toggle_mark", "Mark",
+        "Mark or unmark the session; p a d m e then act on all marked ones.",
+        scope="main"),
+    Key("asterisk", "*", "mark_all", "Mark all", "Mark every session the search shows.",
+        scope="main"),
+    Key("d,delete", "d  Del", "delete", "Delete",
+        "Move the session(s) to the trash, after asking; u undoes it.",
+        scope="main"),
+    Key("m", "m", "move", "Move to project",
+        "Move the session(s) to a project, or to a new one.", scope="main"),
+    Key("T", "T", "trash", "Trash",
+        "Show deleted sessions: restore them, or delete them for good.", scope="main"),
+)
+
 #: The keys about sessions, in the order the help lists them: the main screen binds those of
 #: scope "main" (so they are live only while it is on top), the app those of scope "app"
 #: (they work over a transcript too).
@@ -99,7 +115,7 @@ SESSION_KEYS: tuple[Key, ...] = (
     ),
     Key(
         "u,ctrl+z", "u  ctrl+z", "undo", "Undo",
-        "Undo the last rename, pin or archive; again for the one before.", footer=True,
+        "Undo the last edit, batch or delete; again for the one before.", footer=True,
         scope="app",
     ),
     Key(
@@ -109,8 +125,10 @@ SESSION_KEYS: tuple[Key, ...] = (
     ),
     Key(
         "escape", "Esc", "clear_search", "Clear search",
-        "Clear the search and show every session.", scope="main",
+        "Close the search; else clear the marks; else show every session.",
+        scope="main",
     ),
+    *BULK_KEYS,
     Key("question_mark", "?", "help", "Help", "Show this list of keys.", footer=True,
         scope="app"),
     Key("q", "q", "quit", "Quit", "Quit, once pending saves are written.", footer=True,
@@ -143,6 +161,11 @@ SEARCH_SYNTAX: tuple[Key, ...] = (
     Key("", "workspace:TEXT", "", "Workspace", "Sessions whose workspace contains TEXT."),
     Key("", "is:pinned", "", "Pinned", "Pinned sessions only."),
     Key("", "is:archived", "", "Archived", "Archived sessions only (shown even when hidden)."),
+    Key("", "project:none", "", "No project", "Sessions in no project."),
+    Key("", "older:30d", "", "Age",
+        "Last active over 30 days ago (newer: under); h d w m y."),
+    Key("", "before:DATE", "", "Date",
+        "Last active before a day (after: from it on), e.g. 2026-05-01."),
     Key("", "-word  -is:pinned", "", "Exclude", "A leading - excludes instead."),
     Key("", '"two words"', "", "Quote", 'Quote a value with spaces: project:"data team".'),
 )
@@ -178,6 +201,30 @@ OTHER_KEYS: tuple[Key, ...] = (
     Key("", "ctrl+q", "", "Quit", "Quit, once pending saves are written."),
 )
 
+#: The yes/no question before a delete (`tui.screens.confirm`).
+CONFIRM_KEYS: tuple[Key, ...] = (
+    Key("y,enter", "y  Enter", "confirm", "Yes", "Do it.", footer=True, scope="confirm"),
+    Key("n,escape", "n  Esc", "cancel", "No", "Keep everything as it is.", footer=True,
+        scope="confirm"),
+)
+#: The trash view (`tui.screens.trash`).
+TRASH_KEYS: tuple[Key, ...] = (
+    Key("enter,r", "Enter  r", "restore", "Restore",
+        "Put the deleted session back in the store.", footer=True, scope="trash"),
+    Key("d,delete", "d  Del", "purge", "Delete for good",
+        "Delete the session for good (asks again).", footer=True, scope="trash"),
+    Key("escape", "Esc", "back", "Back", "Back to the list.", footer=True, scope="trash"),
+)
+#: The progress of a long batch (`tui.screens.progress`).
+PROGRESS_KEYS: tuple[Key, ...] = (
+    Key("escape", "Esc", "cancel", "Cancel",
+        "Stop a long batch: what was done stays done.", footer=True, scope="progress"),
+)
+#: The project picker and its name question (`tui.screens.project_picker`).
+PICKER_KEYS: tuple[Key, ...] = (
+    Key("escape", "Esc", "cancel", "Cancel", "Close without moving anything.", footer=True,
+        scope="picker"),
+)
 #: Sections of the help screen, in order.
 HELP_SECTIONS: tuple[tuple[str, tuple[Key, ...]], ...] = (
     ("Moving", LIST_KEYS + MOUSE_KEYS),
@@ -186,5 +233,9 @@ HELP_SECTIONS: tuple[tuple[str, tuple[Key, ...]], ...] = (
     ("Search syntax", SEARCH_SYNTAX),
     ("In a transcript", TRANSCRIPT_KEYS),
     ("While renaming", EDITOR_KEYS),
+    ("In the trash (T)", TRASH_KEYS),
+    ("Asked before a delete", CONFIRM_KEYS),
+    ("During a long batch", PROGRESS_KEYS),
     ("Anywhere", OTHER_KEYS),
 )
+

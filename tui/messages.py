@@ -105,3 +105,28 @@ class ExportDone(Message):
     title: str
     path: Path | None
     error: BaseException | None
+
+
+@dataclass
+class BatchProgress(Message):
+    """A batch edit (`tui.editing.batch`) has done `done` of `total` sessions."""
+
+    done: int
+    total: int
+
+
+@dataclass
+class BatchDone(Message):
+    """A batch edit ended: `result` is what the store did (None when `error` stopped it)."""
+
+    batch: object  # a tui.editing.batch.Batch (not imported: it imports this module)
+    result: object | None  # an api.batch.BatchResult
+    error: BaseException | None
+
+
+@dataclass
+class TrashEmptied(Message):
+    """The startup upkeep of the trash ended: the sessions it purged, or why it failed."""
+
+    purged: list[str]
+    error: BaseException | None

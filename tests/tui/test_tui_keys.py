@@ -295,7 +295,7 @@ async def test_show_archived_with_shift_a(store: SessionStore) -> None:
 
 async def test_help_with_question_mark(store: SessionStore) -> None:
     app = make_app(store)
-    async with app.run_test(size=(110, 70)) as pilot:
+    async with app.run_test(size=(110, 90)) as pilot:
         await loaded(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)

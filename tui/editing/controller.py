@@ -160,6 +160,9 @@ class EditController:
         if entry is None:
             self.app.notify("Nothing to undo.", title="Undo", markup=False, timeout=3)
             return
+        if entry.run is not None:  # a batch (tui.editing.batch): undone as one step
+            entry.run()
+            return
         row = self.rows(entry.session_id)
         if row is None:
             self.app.notify("That session is no longer in the store.", title="Undo",

@@ -7,9 +7,11 @@ route through Hermes WebUI's own server is another, chosen per edit by the app's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from api.batch import BatchResult, Progress
+from api.trash import RemoteDelete
 from tui.rows import Row
 
 
@@ -29,6 +31,23 @@ class Saver(Protocol):
         self, session_id: str, changes: dict[str, Any], *, touch: bool = True,
         replaced: dict[str, Any] | None = None,
     ) -> Row: ...
+
+    # Many sessions at once (see `api.batch`): each returns what was done, skipped, cancelled.
+
+    def set_pinned_many(self, ids: Iterable[str], pinned: bool,
+                        progress: Progress | None = None) -> BatchResult: ...
+
+    def set_archived_many(self, ids: Iterable[str], archived: bool,
+                          progress: Progress | None = None) -> BatchResult: ...
+
+    def set_project_many(self, ids: Iterable[str], project_id: str | None,
+                         progress: Progress | None = None) -> BatchResult: ...
+
+    def delete_many(self, ids: Iterable[str], progress: Progress | None = None, *,
+                    remote: RemoteDelete | None = None) -> BatchResult: ...
+
+    def restore_many(self, ids: Iterable[str],
+                     progress: Progress | None = None) -> BatchResult: ...
 
 
 #: Chooses the saver of one edit, given the session it edits.

@@ -39,6 +39,8 @@ class Revert:
 class UndoEntry:
     edit: Edit  # the edit this entry undoes
     revert: Revert
+    #: A batch's undo (`tui.editing.batch`): run instead of `revert`, as one step.
+    run: Callable[[], None] | None = None
 
     @property
     def session_id(self) -> str:
@@ -55,6 +57,11 @@ class UndoStack:
     def push(self, edit: Edit, revert: Revert) -> None:
         self._entries.append(UndoEntry(edit, revert))
 
+    def push_batch(self, what: str, run: Callable[[], None]) -> None:
+        """A batch of many sessions: one step, undone by `run`."""
+        edit = Edit("", {}, what)
+        self._entries.append(UndoEntry(edit, Revert({}, _no_save), run))
+
     def pop(self) -> UndoEntry | None:
         return self._entries.pop() if self._entries else None
 
@@ -63,3 +70,7 @@ class UndoStack:
         for entry in list(self._entries):
             if entry.edit is edit:
                 self._entries.remove(entry)
+
+
+def _no_save(saver: Saver) -> Row:
+    raise AssertionError("a batch's undo runs its own batch")  # pragma: no cover

@@ -27,6 +27,7 @@ from textual.widgets import Footer, Input, Static
 
 from api.projects import Project
 from api.store import SessionStore, clean_title
+from tui.bulk import BulkEdits
 from tui.editing.controller import EditController
 from tui.keys import MAIN_KEYS, bindings
 from tui.live.apply import show_preview, show_read
@@ -35,8 +36,10 @@ from tui.messages import RowChanged, RowsLoaded, RowsPreview, StoreChanged
 from tui.order import ORDERS
 from tui.query import EMPTY, Query
 from tui.rows import Row, SessionRows
+from tui.screens.main_bulk import BulkActions
 from tui.search.panel import SearchPanel
 from tui.text import Clock, inert
+from tui.trash_upkeep import TrashUpkeep
 from tui.widgets.message_results import MessageResults
 from tui.widgets.rename_editor import RenameEditor
 from tui.widgets.search_bar import SearchBar
@@ -49,10 +52,12 @@ if TYPE_CHECKING:
 
 
 #: Actions on the highlighted session: dimmed with no session.
-SESSION_ACTIONS = frozenset({"rename", "toggle_pin", "toggle_archive", "open"})
+SESSION_ACTIONS = frozenset({"rename", "toggle_pin", "toggle_archive", "open"}) | {
+    "toggle_mark", "delete", "move"}
 #: Actions that change the list: none while the rename editor has the keyboard, dimmed while
 #: only a preview of a big store is on screen.
-LIST_ACTIONS = SESSION_ACTIONS | {"toggle_show_archived", "cycle_sort", "search"}
+LIST_ACTIONS = SESSION_ACTIONS | {"toggle_show_archived", "cycle_sort", "search", "mark_all",
+                                  "trash"}
 #: Actions of priority keys (see tui.keys): never while an input has the keyboard.
 PRIORITY_ACTIONS = frozenset(key.action for key in MAIN_KEYS if key.priority)
 
@@ -63,11 +68,12 @@ CLOCK_REFRESH_SECONDS = 30.0
 GC_HOLD_SECONDS = 0.06
 
 
-class MainScreen(Screen[None]):
+class MainScreen(BulkActions, Screen[None]):
     """Browse, search, rename, pin and archive the sessions of one store."""
 
     # Its layout is main.tcss, read by the app (see `SessionBrowser.CSS_PATH`).
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(MAIN_KEYS))
+    _query_error: str | None = None  # the search line says it while it is typed
 
     def __init__(
         self, store: SessionStore, edits: EditController, row_changed: Signal[RowChanged], *,
@@ -93,6 +99,8 @@ class MainScreen(Screen[None]):
         )
         self.editor = RenameEditor(id="rename")
         self.counts = StatusLine(store_label, "loading…", id="status")
+        self.bulk = BulkEdits(self, edits, store, clock, id="bulk")
+        self.trash_upkeep = TrashUpkeep(store, clock, id="trash-upkeep")
 
     # ── layout ──────────────────────────────────────────────────────────────
 
@@ -104,6 +112,8 @@ class MainScreen(Screen[None]):
         yield self.session_list
         yield self.search_panel
         yield self.editor
+        yield self.bulk
+        yield self.trash_upkeep
         yield Footer()
 
     def on_mount(self) -> None:
@@ -141,7 +151,7 @@ class MainScreen(Screen[None]):
         text = f"{self.rows.total:,} sessions · {len(self.rows):,} shown"
         if self.rows.show_archived:
             text += " (with archived)"
-        text += f" · by {self.rows.order.label}"
+        text += f" · by {self.rows.order.label}" + self.marks_text()
         pending = self.edits.pending
         if pending:
             text += f" · saving {pending}…"
@@ -151,7 +161,7 @@ class MainScreen(Screen[None]):
         """What the footer offers follows the state: no edit keys while renaming (they type
         into the editor), dimmed ones when there is no session to act on."""
         if action == "clear_search":
-            return self.search_bar.is_open or not self.rows.query.empty
+            return self.search_bar.is_open or not self.rows.query.empty or bool(self.marked)
         if action in PRIORITY_ACTIONS and isinstance(self.focused, Input):
             return False  # a priority key: typed into an input, it is a character
         if action in LIST_ACTIONS:
@@ -238,6 +248,9 @@ class MainScreen(Screen[None]):
         listing.rows_changed(keep=keep)
         self.update_status()
         self.search_panel.search()
+        if query.error or self._query_error:  # `older:banana`: said in the search line
+            self.search_bar.set_info(query.error or "")  # (the rest of the query filters)
+            self._query_error = query.error
         if was_empty != (not len(self.rows)):  # the edit keys dim or light up (the footer
             self.refresh_bindings()  # redraws whole: not on every keystroke)
 
@@ -268,7 +281,11 @@ class MainScreen(Screen[None]):
 
     @on(SearchBar.Cleared)
     def action_clear_search(self) -> None:
-        """Esc: close the search line, show every session, the cursor on the same one."""
+        """Esc: close the search line, show every session, the cursor on the same one.
+        With the search line closed and sessions marked, it only clears the marks."""
+        if not self.search_bar.is_open and self.clear_marks():
+            self.refresh_bindings()
+            return
         self.search_bar.close()
         if not self.rows.query.empty:
             self.set_query(EMPTY)
@@ -331,12 +348,16 @@ class MainScreen(Screen[None]):
 
     def action_toggle_pin(self) -> None:
         row = self.highlighted
-        if row is not None:
+        if self.marked:
+            self.bulk.set_field("pinned", "pin", "unpin")
+        elif row is not None:
             self.edits.toggle_pin(row["session_id"])
 
     def action_toggle_archive(self) -> None:
         row = self.highlighted
-        if row is not None:
+        if self.marked:
+            self.bulk.set_field("archived", "archive", "unarchive")
+        elif row is not None:
             self.edits.toggle_archive(row["session_id"])
 
     def action_toggle_show_archived(self) -> None:

@@ -40,6 +40,8 @@ from tui.widgets.session_columns import columns_for
 
 PIN_MARK = "★"
 ARCHIVE_MARK = "⊖"
+#: Drawn in the marker column of a marked session (space marks, see `tui.bulk`).
+SELECT_MARK = "●"
 SORT_MARK = "▾"
 
 
@@ -69,6 +71,7 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
         "session-list--placeholder",
         "session-list--group",
         "session-list--match",
+        "session-list--marked",
     }
 
     DEFAULT_CSS = """
@@ -86,6 +89,7 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
         & > .session-list--placeholder { color: $text-muted; text-style: italic; }
         & > .session-list--group { color: $text-accent; text-style: bold; }
         & > .session-list--match { color: $text-warning; text-style: bold underline; }
+        & > .session-list--marked { color: $text-accent; text-style: bold; }
     }
     """
 
@@ -104,6 +108,8 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
         self.groups: list[Group] = []
         self._group_starts: list[int] = []  # first row of each group
         self._group_lines: list[int] = []  # the line each group's heading is on
+        #: Ids of the marked sessions (kept by id: they survive reloads).
+        self.marked: set[str] = set()
 
     # ── data ────────────────────────────────────────────────────────────────
 
@@ -345,6 +351,10 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
         marker = (PIN_MARK if row["pinned"] else " ") + (ARCHIVE_MARK if archived else " ") + " "
         title = shown_title(row["title"])
         segments = [Segment(marker, style + self._style("session-list--pin"))]
+        if row["session_id"] in self.marked:  # the marker's last cell: one set lookup a line
+            segments = [Segment(marker[:2], segments[0].style),
+                        Segment(SELECT_MARK, style + self._style("session-list--marked"))]
+            main += self._style("session-list--marked", selected)
         segments += self._pieces(
             fit_marked(title, find_spans(title, query.words), cols.title), main, match
         )
