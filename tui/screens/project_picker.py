@@ -48,7 +48,9 @@ class ProjectPicker(ModalScreen[str | None]):
         background: $surface;
         padding: 0 1;
     }
-    ProjectPicker OptionList { height: auto; max-height: 20; border: none; }
+    ProjectPicker OptionList, ProjectPicker OptionList:focus {
+        height: auto; max-height: 20; border: none;
+    }
     ProjectPicker #name { display: none; }
     ProjectPicker #problem { color: $error; height: auto; }
     """
