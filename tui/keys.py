@@ -116,6 +116,18 @@ SESSION_KEYS: tuple[Key, ...] = (
     Key("q", "q", "quit", "Quit", "Quit, once pending saves are written.", footer=True,
         scope="app"),
 )
+#: Handing a session on, its usage, the statistics (issue 15): `o` and `y` work over a
+#: transcript too.
+SESSION_KEYS += (
+    Key("o", "o", "open_webui", "Open in WebUI",
+        "Open the session in Hermes WebUI in the browser (or show its link).", scope="app"),
+    Key("y", "y", "copy", "Copy",
+        "Copy the session's id, WebUI link, title or whole text (a menu).", scope="app"),
+    Key("c", "c", "toggle_usage", "Usage columns",
+        "Show or hide the Tokens and Cost columns (s then sorts on them too).", scope="main"),
+    Key("S", "S", "statistics", "Statistics",
+        "Sessions per day, tokens and cost by model, project and workspace.", scope="main"),
+)
 MAIN_KEYS = tuple(key for key in SESSION_KEYS if key.scope == "main")
 APP_KEYS = tuple(key for key in SESSION_KEYS if key.scope == "app")
 
@@ -168,6 +180,14 @@ TRANSCRIPT_EDIT_KEYS: tuple[Key, ...] = (
         scope="transcript"),
     Key("a", "a", "toggle_archive", "Archive", "Archive or unarchive the session.",
         footer=True, scope="transcript"),
+)
+#: Bound by the small dialogs (the copy menu, the link) and the statistics screen.
+DIALOG_KEYS: tuple[Key, ...] = (
+    Key("escape", "Esc", "close", "Close", "Close, doing nothing.", footer=True,
+        scope="dialog"),
+)
+STATS_KEYS: tuple[Key, ...] = (
+    Key("escape", "Esc", "back", "Back", "Back to the list.", footer=True, scope="stats"),
 )
 EDITOR_KEYS: tuple[Key, ...] = (
     Key("", "Enter", "", "Save", "Save the new title (an empty title is refused)."),
