@@ -30,7 +30,7 @@ async def test_copy_menu_copies_what_is_chosen(ustore: SessionStore, tmp_path: P
         expected = {
             0: (sid, f"Copied session id: {sid}"),
             1: (f"http://box:9000/session/{sid}",
-                f"Copied webUI link: http://box:9000/session/{sid}"),
+                f"Copied WebUI link: http://box:9000/session/{sid}"),
             2: ("Why is CI red on main?", "Copied title: Why is CI red on main?"),
         }
         for down, (text, said) in expected.items():

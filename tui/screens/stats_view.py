@@ -34,7 +34,7 @@ def bars(groups: tuple[Group, ...], width: int) -> str:
         bar = BAR * size if size or not _measure(totals, by_tokens) else "▏"
         figures = (fit_right(format_tokens(totals.tokens), 8) + " "
                    + fit_right(format_cost(totals.cost), 10) + " "
-                   + fit_right(f"{totals.sessions:,} sess", 10))
+                   + fit_right(f"{totals.sessions:,} sess.", 10))
         lines.append(f"  {fit(inert(group.label) or '(none)', label_w)} {fit(bar, bar_w)} "
                      f"{figures}")
     rest = groups[TOP:]
@@ -43,11 +43,16 @@ def bars(groups: tuple[Group, ...], width: int) -> str:
     return "\n".join(lines)
 
 
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
+
+
 def busiest(days: tuple[Day, ...], count: int = 5) -> str:
     if not days:
         return "  (no session in the last 90 days)"
     return "\n".join(
-        f"  {day.date:%a %d %b %Y}  {day.sessions:>5,} sessions  {day.messages:>7,} messages"
+        f"  {day.date:%a %d %b %Y}  {day.sessions:>5,} {_plural(day.sessions, 'session')}"
+        f"  {day.messages:>7,} {_plural(day.messages, 'message')}"
         for day in days[:count]
     )
 
