@@ -94,7 +94,7 @@ SESSION_KEYS: tuple[Key, ...] = (
     ),
     Key(
         "s", "s", "cycle_sort", "Sort",
-        "Sort by last updated, last message, created, title or message count.",
+        "Sort: updated, last message, created, title, count, tokens, cost.",
         footer=True, scope="main",
     ),
     Key(
@@ -120,13 +120,13 @@ SESSION_KEYS: tuple[Key, ...] = (
 #: transcript too.
 SESSION_KEYS += (
     Key("o", "o", "open_webui", "Open in WebUI",
-        "Open the session in Hermes WebUI in the browser (or show its link).", scope="app"),
+        "Open the session in Hermes WebUI (or show its link).", scope="app"),
     Key("y", "y", "copy", "Copy",
-        "Copy the session's id, WebUI link, title or whole text (a menu).", scope="app"),
+        "Copy the id, WebUI link, title or whole session (a menu).", scope="app"),
     Key("c", "c", "toggle_usage", "Usage columns",
-        "Show or hide the Tokens and Cost columns (s then sorts on them too).", scope="main"),
+        "Show or hide the Tokens and Cost columns.", scope="main"),
     Key("S", "S", "statistics", "Statistics",
-        "Sessions per day, tokens and cost by model, project and workspace.", scope="main"),
+        "Statistics of the sessions shown, by day, model and project.", scope="main"),
 )
 MAIN_KEYS = tuple(key for key in SESSION_KEYS if key.scope == "main")
 APP_KEYS = tuple(key for key in SESSION_KEYS if key.scope == "app")
@@ -169,8 +169,8 @@ TRANSCRIPT_KEYS: tuple[Key, ...] = (
         "Expand or collapse the tool call or tool result under the cursor."),
     Key("escape", "Esc", "back", "Back", "Back to the list, the cursor where it was.",
         footer=True, scope="transcript", display="Esc"),
-    Key("", "r p a  u e", "", "Edit",
-        "Rename, pin, archive, undo and export work here as in the list."),
+    Key("", "r p a  u e  o y", "", "Edit",
+        "Rename, pin, archive, undo, export, open, copy: as in the list."),
 )
 #: Bound by the transcript screen besides `back` (the help's "r p a  u e" row says them).
 TRANSCRIPT_EDIT_KEYS: tuple[Key, ...] = (
