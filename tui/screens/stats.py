@@ -112,12 +112,15 @@ class StatsScreen(Screen[None]):
             Sparkline([d.messages for d in stats.days], summary_function=max,
                       id="messages-per-day"),
         ]
-        for title, groups in (("model", stats.by_model), ("project", stats.by_project),
-                              ("workspace", stats.by_workspace)):
-            widgets.append(Static(f"Tokens and cost by {title}", classes=head))
-            widgets.append(Static(Content(bars(groups, width)), classes="stats-bars"))
-        widgets.append(Static("Busiest days", classes=head))
-        widgets.append(Static(Content(busiest(stats.busiest))))
+        # The tables are one widget: each widget mounted costs more than its text.
+        parts: list[str | tuple[str, str]] = []
+        for title, text in (
+            ("model", bars(stats.by_model, width)), ("project", bars(stats.by_project, width)),
+            ("workspace", bars(stats.by_workspace, width)), ("", busiest(stats.busiest)),
+        ):
+            heading = f"Tokens and cost by {title}" if title else "Busiest days"
+            parts += ["\n", (heading, "bold $text-accent"), "\n", text, "\n"]
+        widgets.append(Static(Content.assemble(*parts), classes="stats-bars"))
         return widgets
 
     def action_back(self) -> None:
