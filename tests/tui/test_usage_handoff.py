@@ -126,3 +126,20 @@ async def test_usage_columns_toggle_and_sort(ustore: SessionStore) -> None:
         await pilot.press("c")  # hidden: no order on a column not shown
         assert app.main.rows.order.name == "updated"
         assert "Tokens" not in row_lines(app)[0]
+
+
+async def test_palette_offers_them(ustore: SessionStore) -> None:
+    """Ctrl+P: Open in WebUI and Copy over the list and a transcript; Statistics and Usage
+    columns over the list."""
+    app = make_app(ustore)
+    async with app.run_test(size=(110, 24)) as pilot:
+        await loaded(pilot)
+        titles = {c.title for c in app.get_system_commands(app.main)}
+        assert {"Open in WebUI", "Copy", "Statistics", "Usage columns"} <= titles
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "TranscriptScreen")
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Open in WebUI", "Copy"} <= commands.keys()
+        assert "Statistics" not in commands
+        commands["Copy"].callback()
+        await wait_until(pilot, lambda: isinstance(app.screen, CopyMenu), what="the menu")
