@@ -26,9 +26,19 @@ from tui.editing.controller import EditController
 from tui.editing.saver import SaverFor
 from tui.errors import describe_error
 from tui.exporting import export_session
+from tui.handoff_actions import Handoff
 from tui.keys import APP_KEYS, LIST_KEYS, MAIN_KEYS, Key, bindings
 from tui.live.watcher import POLL_SECONDS
-from tui.messages import ExportDone, RowChanged, SaveFinished
+from tui.messages import (
+    BrowserDone,
+    CopyReady,
+    ExportDone,
+    RowChanged,
+    SaveFinished,
+    SettingChanged,
+    SettingsSaveFailed,
+)
+from tui.preferences import Preferences, loaded_from
 from tui.rows import Row
 from tui.screens import as_transcript
 from tui.screens.help import HelpScreen
@@ -62,6 +72,8 @@ class SessionBrowser(GuardedPaletteApp[None]):
         export_dir: Path | None = None,
         index_in_child: bool = True,
         saver_for: SaverFor | None = None,
+        config_path: Path | None = None,
+        webui_url: str | None = None,
     ) -> None:
         """`clock` and `tz` decide what "3 min ago" means (tests freeze them); `store_label`
         replaces the store path in the status line; `banner` is a notice shown above the list
@@ -72,7 +84,11 @@ class SessionBrowser(GuardedPaletteApp[None]):
         `export_dir`: where `e` writes Markdown files (default: the current folder).
         `index_in_child`: check every session for the message index in a child process (see
         `tui.search.indexer`), not in a thread of this one. `saver_for`: what saves an edit of
-        a session (default: the store; see `tui.editing.saver`)."""
+        a session (default: the store; see `tui.editing.saver`).
+
+        `config_path`: the config file to read and to write what the person changes (None:
+        the defaults, nothing written: tests, never the real ~/.config); `webui_url`: the
+        command line's WebUI address, over the file's."""
         super().__init__()
         self.store = store
         self.clock = clock
@@ -90,6 +106,9 @@ class SessionBrowser(GuardedPaletteApp[None]):
             index_in_child=index_in_child,
         )
         self._quitting = False
+        self.preferences = Preferences(self, loaded_from(config_path, webui_url), config_path)
+        self.preferences.apply_to_list()
+        self.handoff = Handoff(self)
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
@@ -129,7 +148,7 @@ class SessionBrowser(GuardedPaletteApp[None]):
         typing = self.main.editor.is_open or (transcript is not None and transcript.editor.is_open)
         if action == "undo":
             return not typing
-        if action == "export":
+        if action in ("export", "open_webui", "copy"):
             if self.main.editor.is_open:
                 return False
             if not self.main.loaded:
@@ -198,6 +217,40 @@ class SessionBrowser(GuardedPaletteApp[None]):
             )
             return
         self.notify(f"{quote(message.title)} → {message.path}", title="Exported",
+                    markup=False, timeout=10)
+
+    # ── hand-off and preferences (issue 15: see tui.handoff_actions, tui.preferences) ──
+
+    def on_mount(self) -> None:
+        self.preferences.apply_to_app()
+
+    def action_open_webui(self) -> None:
+        """`o`: the session on top in Hermes WebUI, in the browser (or its link, shown)."""
+        sid = self._session_on_top()
+        if sid is not None:
+            self.handoff.open(sid)
+
+    def action_copy(self) -> None:
+        """`y`: a menu of what to copy of the session on top."""
+        sid = self._session_on_top()
+        if sid is not None:
+            self.handoff.copy(sid, self.main.rows.get(sid))
+
+    @on(BrowserDone)
+    def _browser_done(self, message: BrowserDone) -> None:
+        self.handoff.opened(message)
+
+    @on(CopyReady)
+    def _copy_ready(self, message: CopyReady) -> None:
+        self.handoff.copied(message)
+
+    @on(SettingChanged)
+    def _setting_changed(self, message: SettingChanged) -> None:
+        self.preferences.remember(message.name, message.value)
+
+    @on(SettingsSaveFailed)
+    def _settings_save_failed(self, message: SettingsSaveFailed) -> None:
+        self.notify(message.reason, title="Settings not saved", severity="warning",
                     markup=False, timeout=10)
 
     def action_help(self) -> None:

@@ -323,8 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # event loop; 1 ms slices keep a keystroke under its 50 ms while they run.
     sys.setswitchinterval(0.001)
     from tui.app import SessionBrowser  # after argument checks: --help stays instant
+    from tui.config import config_path
 
-    SessionBrowser(store, banner=banner).run()
+    SessionBrowser(store, banner=banner, config_path=config_path(), webui_url=args.webui).run()
     if banner is not None:
         print(f"{PROG}: the demo store is left in {store.directory}")
     return 0

@@ -12,7 +12,7 @@ the default for that setting, and either way ONE message naming the file and lin
     webui_url = "http://127.0.0.1:8787"
     trash_days = 30                 # days a trashed session is kept
     [keys]                          # Textual keymap: binding id = keys
-    "quit" = "ctrl+q"
+    "app.quit" = "ctrl+q"           # ids: tui.keys (scope.action)
 
 Where a setting comes from, lowest first: the default, the file, the environment
 (`HERMES_WEBUI_HOST`/`PORT`/`TLS_CERT` for the WebUI's address, as Hermes itself reads them),

@@ -109,4 +109,5 @@ def copied_message(kind: str, text: str) -> str:
     glimpse = glimpse if len(glimpse) <= 60 else f"{glimpse[:59]}…"
     if not glimpse:
         return f"Copied an empty {label.lower()}"
-    return f"Copied {label[0].lower()}{label[1:]}: {glimpse}"
+    shown = label if "WebUI" in label else label.lower()  # a name keeps its capitals
+    return f"Copied {shown}: {glimpse}"

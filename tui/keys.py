@@ -110,7 +110,7 @@ SESSION_KEYS: tuple[Key, ...] = (
     ),
     Key(
         "s", "s", "cycle_sort", "Sort",
-        "Sort by last updated, last message, created, title or message count.",
+        "Sort: updated, last message, created, title, count, tokens, cost.",
         footer=True, scope="main",
     ),
     Key(
@@ -133,6 +133,18 @@ SESSION_KEYS: tuple[Key, ...] = (
         scope="app"),
     Key("q", "q", "quit", "Quit", "Quit, once pending saves are written.", footer=True,
         scope="app"),
+)
+#: Handing a session on, its usage, the statistics (issue 15): `o` and `y` work over a
+#: transcript too.
+SESSION_KEYS += (
+    Key("o", "o", "open_webui", "Open in WebUI",
+        "Open the session in Hermes WebUI (or show its link).", scope="app"),
+    Key("y", "y", "copy", "Copy",
+        "Copy the id, WebUI link, title or whole session (a menu).", scope="app"),
+    Key("c", "c", "toggle_usage", "Usage columns",
+        "Show or hide the Tokens and Cost columns.", scope="main"),
+    Key("S", "S", "statistics", "Statistics",
+        "Statistics of the sessions shown, by day, model and project.", scope="main"),
 )
 MAIN_KEYS = tuple(key for key in SESSION_KEYS if key.scope == "main")
 APP_KEYS = tuple(key for key in SESSION_KEYS if key.scope == "app")
@@ -180,8 +192,8 @@ TRANSCRIPT_KEYS: tuple[Key, ...] = (
         "Expand or collapse the tool call or tool result under the cursor."),
     Key("escape", "Esc", "back", "Back", "Back to the list, the cursor where it was.",
         footer=True, scope="transcript", display="Esc"),
-    Key("", "r p a  u e", "", "Edit",
-        "Rename, pin, archive, undo and export work here as in the list."),
+    Key("", "r p a  u e  o y", "", "Edit",
+        "Rename, pin, archive, undo, export, open, copy: as in the list."),
 )
 #: Bound by the transcript screen besides `back` (the help's "r p a  u e" row says them).
 TRANSCRIPT_EDIT_KEYS: tuple[Key, ...] = (
@@ -191,6 +203,14 @@ TRANSCRIPT_EDIT_KEYS: tuple[Key, ...] = (
         scope="transcript"),
     Key("a", "a", "toggle_archive", "Archive", "Archive or unarchive the session.",
         footer=True, scope="transcript"),
+)
+#: Bound by the small dialogs (the copy menu, the link) and the statistics screen.
+DIALOG_KEYS: tuple[Key, ...] = (
+    Key("escape", "Esc", "close", "Close", "Close, doing nothing.", footer=True,
+        scope="dialog"),
+)
+STATS_KEYS: tuple[Key, ...] = (
+    Key("escape", "Esc", "back", "Back", "Back to the list.", footer=True, scope="stats"),
 )
 EDITOR_KEYS: tuple[Key, ...] = (
     Key("", "Enter", "", "Save", "Save the new title (an empty title is refused)."),

@@ -16,7 +16,9 @@ from tui.rows import Row, SessionRows
 
 if TYPE_CHECKING:
     from api.search import Hit
+    from api.stats import Stats
     from tui.editing.ledger import Edit
+    from tui.handoff import Opened
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,53 @@ class BatchDone(Message):
     error: BaseException | None
 
 
+# ── issue 15: hand-off, statistics, preferences ─────────────────────────────
+
+
+@dataclass
+class SettingChanged(Message):
+    """The person changed a setting the app remembers (`tui.config.SAVED`): sort, columns,
+    show_archived, theme. The app's `Preferences` writes it to the config file."""
+
+    name: str
+    value: object
+
+
+@dataclass
+class SettingsSaveFailed(Message):
+    """Writing the config file failed: one line saying why."""
+
+    reason: str
+
+
+@dataclass
+class BrowserDone(Message):
+    """`o` tried to open a session's WebUI page: `opened` says how it went."""
+
+    opened: Opened
+
+
+@dataclass
+class CopyReady(Message):
+    """The text `y` copies, read off the UI thread (the whole session as Markdown), or the
+    `error` that stopped it."""
+
+    kind: str
+    text: str | None
+    error: BaseException | None
+
+
 @dataclass
 class TrashEmptied(Message):
     """The startup upkeep of the trash ended: the sessions it purged, or why it failed."""
 
     purged: list[str]
+    error: BaseException | None
+
+
+@dataclass
+class StatsReady(Message):
+    """The statistics screen's figures, computed in a worker."""
+
+    stats: Stats | None
     error: BaseException | None

@@ -34,7 +34,11 @@ ORDERS: tuple[Order, ...] = (
     Order("created", "created", "created_at", "Created", True),
     Order("title", "title", "title", "Last active", False),
     Order("messages", "message count", "message_count", "Last active", False),
+    Order("tokens", "tokens", "tokens", "Last active", False),
+    Order("cost", "cost", "estimated_cost", "Last active", False),
 )
+#: Orders on usage: offered by `s` only while their column is shown (see `USAGE_COLUMNS`).
+USAGE_ORDERS = frozenset({"tokens", "cost"})
 DEFAULT_ORDER = ORDERS[0]
 ORDER_NAMES = {order.name: order for order in ORDERS}
 
@@ -60,8 +64,36 @@ def key_for(order: Order) -> Callable[[Row], SortKey]:
         return lambda row: (not row["pinned"], row["title"].casefold(), -row["updated_at"])
     if order.name == "messages":
         return lambda row: (not row["pinned"], -row["message_count"], -row["updated_at"])
+    if order.name in USAGE_ORDERS:
+        usage = _usage_key(order.name)
+        return lambda row: (not row["pinned"], *usage(row), -row["updated_at"])
     name = order.field
     return lambda row: (not row["pinned"], -time_of(row, name), -row["updated_at"])
+
+
+def row_tokens(row: Row) -> int | None:
+    """Input plus output tokens of a row, None when it has neither (Hermes' input count
+    already holds the cache reads and writes, see `api.stats.Totals.tokens`)."""
+    given = [row.get(key) for key in ("input_tokens", "output_tokens")]
+    numbers = [v for v in given if isinstance(v, int | float) and not isinstance(v, bool)]
+    return int(sum(numbers)) if numbers else None
+
+
+def row_cost(row: Row) -> float | None:
+    value = row.get("estimated_cost")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else None
+
+
+def _usage_key(order_name: str) -> Callable[[Row], tuple[bool, float]]:
+    """Largest first, rows without usage last (missing is not 0)."""
+    value_of: Callable[[Row], float | None] = row_tokens if order_name == "tokens" else row_cost
+
+    def key(row: Row) -> tuple[bool, float]:
+        value = value_of(row)
+        return (value is None, -(value or 0))
+
+    return key
 
 
 def _is_sorted(rows: list[Row]) -> bool:
@@ -82,6 +114,8 @@ def display_order(rows: Iterable[Row], order: Order = DEFAULT_ORDER) -> list[Row
         rows.sort(key=lambda row: row["title"].casefold())
     elif order.name == "messages":
         rows.sort(key=lambda row: row["message_count"], reverse=True)
+    elif order.name in USAGE_ORDERS:
+        rows.sort(key=_usage_key(order.name))
     elif order.name != "updated":
         name = order.field
         rows.sort(key=lambda row: time_of(row, name), reverse=True)

@@ -32,11 +32,11 @@ from tui.editing.controller import EditController
 from tui.keys import MAIN_KEYS, bindings
 from tui.live.apply import show_preview, show_read
 from tui.live.sync import RowsSync
-from tui.messages import RowChanged, RowsLoaded, RowsPreview, StoreChanged
-from tui.order import ORDERS
+from tui.messages import RowChanged, RowsLoaded, RowsPreview, SettingChanged, StoreChanged
 from tui.query import EMPTY, Query
 from tui.rows import Row, SessionRows
 from tui.screens.main_bulk import BulkActions
+from tui.screens.main_usage import UsageActions
 from tui.search.panel import SearchPanel
 from tui.text import Clock, inert
 from tui.trash_upkeep import TrashUpkeep
@@ -57,7 +57,7 @@ SESSION_ACTIONS = frozenset({"rename", "toggle_pin", "toggle_archive", "open"}) 
 #: Actions that change the list: none while the rename editor has the keyboard, dimmed while
 #: only a preview of a big store is on screen.
 LIST_ACTIONS = SESSION_ACTIONS | {"toggle_show_archived", "cycle_sort", "search", "mark_all",
-                                  "trash"}
+                                  "trash", "toggle_usage", "statistics"}
 #: Actions of priority keys (see tui.keys): never while an input has the keyboard.
 PRIORITY_ACTIONS = frozenset(key.action for key in MAIN_KEYS if key.priority)
 
@@ -68,7 +68,7 @@ CLOCK_REFRESH_SECONDS = 30.0
 GC_HOLD_SECONDS = 0.06
 
 
-class MainScreen(BulkActions, Screen[None]):
+class MainScreen(BulkActions, UsageActions, Screen[None]):
     """Browse, search, rename, pin and archive the sessions of one store."""
 
     # Its layout is main.tcss, read by the app (see `SessionBrowser.CSS_PATH`).
@@ -367,15 +367,19 @@ class MainScreen(BulkActions, Screen[None]):
         self.rows.show_archived = not self.rows.show_archived
         self._show_view(keep)
         self.refresh_bindings()
+        self.post_message(SettingChanged("show_archived", self.rows.show_archived))
 
     def action_cycle_sort(self) -> None:
         """`s`: the next order; the cursor stays on its session."""
         if self.editor.is_open or not self.loaded:
             return
         keep = self.cursor_id()
-        self.rows.order = ORDERS[(ORDERS.index(self.rows.order) + 1) % len(ORDERS)]
+        orders = self.sort_orders()
+        at = orders.index(self.rows.order) if self.rows.order in orders else -1
+        self.rows.order = orders[(at + 1) % len(orders)]
         self.session_list.rows_changed(keep=keep)
         self.update_status()
+        self.post_message(SettingChanged("sort", self.rows.order.name))
 
     # ── the rename editor over the list ─────────────────────────────────────
 

@@ -36,7 +36,8 @@ from tui.query import find_spans
 from tui.rows import Group, Row, SessionRows
 from tui.text import Clock, fit, fit_right, inert, relative_time, shown_title
 from tui.widgets.scrolling import CursorKeys, list_css, set_virtual_height
-from tui.widgets.session_columns import columns_for
+from tui.widgets.session_columns import Columns, columns_for
+from tui.widgets.usage_cells import usage_cells, usage_header
 
 PIN_MARK = "★"
 ARCHIVE_MARK = "⊖"
@@ -110,6 +111,8 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
         self._group_lines: list[int] = []  # the line each group's heading is on
         #: Ids of the marked sessions (kept by id: they survive reloads).
         self.marked: set[str] = set()
+        #: The usage columns shown ("tokens", "cost"), toggled with `c`.
+        self.usage: tuple[str, ...] = ()
 
     # ── data ────────────────────────────────────────────────────────────────
 
@@ -224,8 +227,11 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
         row = self.row_region(index)
         if row is None:
             return None
-        cols = columns_for(row.width, bool(self.projects))
+        cols = self.columns(row.width)
         return Region(row.x + cols.marker, row.y, cols.title + 1, 1)
+
+    def columns(self, width: int) -> Columns:
+        return columns_for(width, bool(self.projects), self.usage)
 
     def last_index(self) -> int:
         return len(self.rows) - 1
@@ -301,7 +307,7 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
         return self._row(self.rows[index], width, index == self.cursor)
 
     def _header(self, width: int) -> Strip:
-        cols = columns_for(width, bool(self.projects))
+        cols = self.columns(width)
         order = self.rows.order
         style = self.rich_style + self.get_component_rich_style("session-list--header")
 
@@ -316,6 +322,7 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
             text += " " + fit("Project", cols.project)
         text += " " + fit(label(order.column, order.grouped, cols.when), cols.when)
         text += " " + fit_right(label("Msgs", order.name == "messages", cols.count), cols.count)
+        text += usage_header(cols, order.name, label)
         if cols.model:
             text += " " + fit("Model", cols.model)
         if cols.workspace:
@@ -336,7 +343,7 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
         return [Segment(text, style + match if marked else style) for text, marked in pieces]
 
     def _row(self, row: Row, width: int, selected: bool) -> Strip:
-        cols = columns_for(width, bool(self.projects))
+        cols = self.columns(width)
         query = self.rows.query
         style = self.rich_style
         if selected:
@@ -370,6 +377,10 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
             " " + fit(relative_time(stamp, self.clock(), self.tz), cols.when)
             + " " + fit_right(str(row["message_count"]), cols.count), meta))
         used += cols.when + cols.count + 2
+        if cols.tokens or cols.cost:
+            cells = usage_cells(row, cols)
+            segments.append(Segment(cells, meta))
+            used += len(cells)
         if cols.model:
             model = inert(row["model"])
             if cell_len(model) > cols.model and "/" in model:
