@@ -57,7 +57,14 @@ PASSWORD_VARIABLE = "HERMES_WEBUI_PASSWORD"
 
 
 class WebUIError(Exception):
-    """Something about the WebUI a person can act on; `str()` is a plain sentence."""
+    """Something about the WebUI a person can act on; `str()` is a plain sentence, `summary`
+    a shorter one for a status line."""
+
+    def __init__(self, message: str, *, summary: str | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.summary = summary or message
+        #: The WebUI's own words, when it gave a reason.
+        self.reason = reason
 
 
 class WebUIUnreachable(WebUIError):
@@ -89,10 +96,6 @@ class WebUIWrongPassword(WebUIBlocked):
 
 class WebUIRefused(WebUIBlocked):
     """The WebUI said no (for example its pin limit); `reason` is its own words."""
-
-    def __init__(self, message: str, reason: str = "") -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 class WebUIFailed(WebUIBlocked):
@@ -259,7 +262,8 @@ class WebUIClient:
         if self._password is None:
             raise WebUIPasswordNeeded(
                 f"Hermes WebUI at {label} needs a password: set {PASSWORD_VARIABLE} to it"
-                " and start session-browser again"
+                " and start session-browser again",
+                summary=f"Hermes WebUI at {label} needs a password: set {PASSWORD_VARIABLE}",
             )
         if self._password_refused:
             raise self._wrong_password()
@@ -273,12 +277,16 @@ class WebUIClient:
             raise self._wrong_password()
         if status != 200:
             reason = reason_of(data)
-            raise WebUIRefused(f"Hermes WebUI at {label} refused the login: {reason}", reason)
+            raise WebUIRefused(
+                f"Hermes WebUI at {label} refused the login: {reason}", reason=reason
+            )
 
     def _wrong_password(self) -> WebUIWrongPassword:
+        label = self.address.label
         return WebUIWrongPassword(
-            f"Hermes WebUI at {self.address.label} did not accept {PASSWORD_VARIABLE}: set it"
-            " to the WebUI's password and start session-browser again"
+            f"Hermes WebUI at {label} did not accept {PASSWORD_VARIABLE}: set it to the"
+            " WebUI's password and start session-browser again",
+            summary=f"Hermes WebUI at {label} did not accept {PASSWORD_VARIABLE}",
         )
 
     def _request(

@@ -76,34 +76,43 @@ class WebUIEditor:
         here. Raises WebUINotThisStore when it does not."""
         record = self.store.load(session_id).__dict__
         if self.elsewhere is not None:
-            raise WebUINotThisStore(self.elsewhere)
+            raise WebUINotThisStore(
+                self.elsewhere, summary=f"Hermes WebUI at {self.label} serves another folder"
+            )
         status, data = self.client.get(
             "/api/session", session_id=session_id, messages="0", resolve_model="0"
         )
         label = self.label
         if status == 404:
             raise WebUINotThisStore(
-                f"Hermes WebUI at {label} serves another folder (it has no session {session_id})"
+                f"Hermes WebUI at {label} serves another folder (it has no session {session_id})",
+                summary=f"Hermes WebUI at {label} serves another folder",
             )
         if status == 409:
             raise WebUINotThisStore(
                 f"Hermes WebUI at {label} serves another Hermes profile than this session's"
-                f" ({data.get('profile') or 'default'})"
+                f" ({data.get('profile') or 'default'})",
+                summary=f"Hermes WebUI at {label} serves another profile",
             )
         if status != 200:
             reason = reason_of(data)
             raise WebUIRefused(
-                f"Hermes WebUI at {label} could not read session {session_id}: {reason}", reason
+                f"Hermes WebUI at {label} could not read session {session_id}: {reason}",
+                reason=reason,
             )
         theirs = data.get("session")
         if not isinstance(theirs, dict):
-            raise WebUINotThisStore(f"{label} does not answer as Hermes WebUI does")
+            raise WebUINotThisStore(
+                f"{label} does not answer as Hermes WebUI does",
+                summary=f"{label} is not a Hermes WebUI",
+            )
         if theirs.get("session_id") != session_id or not _same_time(
             theirs.get("created_at"), record.get("created_at")
         ):
             raise WebUINotThisStore(
                 f"Hermes WebUI at {label} serves another folder (its session {session_id} is"
-                " not the one here)"
+                " not the one here)",
+                summary=f"Hermes WebUI at {label} serves another folder",
             )
         return record
 
@@ -137,7 +146,7 @@ class WebUIEditor:
         )
         if unsendable:
             raise WebUIRefused(
-                f"Hermes WebUI's API cannot set {', '.join(unsendable)}", "no such endpoint"
+                f"Hermes WebUI's API cannot set {', '.join(unsendable)}", reason="no such endpoint"
             )
         record = self.prove(session_id)
         if replaced is not None:
@@ -158,7 +167,8 @@ class WebUIEditor:
         if status != 200 or not isinstance(session, dict):
             reason = reason_of(data)
             raise WebUIRefused(
-                f"Hermes WebUI at {self.label} refused to {verb} the session: {reason}", reason
+                f"Hermes WebUI at {self.label} refused to {verb} the session: {reason}",
+                reason=reason,
             )
         return session.get(key, value)
 
@@ -173,5 +183,7 @@ class WebUIEditor:
                 f"Hermes WebUI at {self.label} saved an edit of session {session_id} in another"
                 " folder (a copy of this store?), so it is not used"
             )
-            raise WebUINotThisStore(self.elsewhere)
+            raise WebUINotThisStore(
+                self.elsewhere, summary=f"Hermes WebUI at {self.label} serves another folder"
+            )
         return session.compact()

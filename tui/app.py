@@ -47,6 +47,8 @@ from textual.worker import get_current_worker
 
 from api.projects import Project, load_projects
 from api.store import SessionStore
+from api.webui import WebUIBlocked
+from tui.edit_route import EditRoute, watch_route
 from tui.exporting import export_session
 from tui.keys import APP_KEYS, LIST_KEYS
 from tui.live import POLL_SECONDS, RowsDelta, StoreWatcher, diff_rows, forget
@@ -54,6 +56,7 @@ from tui.query import EMPTY, Query
 from tui.rows import DEFAULT_ORDER, ORDERS, Edit, EditLedger, Order, Row, SessionRows
 from tui.saver import SaveFinished, SaveQueue, describe_error
 from tui.screens.help import HelpScreen
+from tui.screens.webui_choice import WebUIChoice
 from tui.text import Clock, inert
 from tui.undo import UndoStack
 from tui.widgets.rename_editor import MAX_TITLE, RenameEditor
@@ -242,6 +245,7 @@ class SessionBrowser(App[None]):
         cache_root: Path | None = None,
         export_dir: Path | None = None,
         index_in_child: bool = True,
+        edits: EditRoute | None = None,
     ) -> None:
         """`clock` and `tz` decide what "3 min ago" means (tests freeze them); `store_label`
         replaces the store path in the status line; `banner` is a notice shown above the list
@@ -251,9 +255,11 @@ class SessionBrowser(App[None]):
         `cache_root`: where the message search index lives (default: the user's cache folder).
         `export_dir`: where `e` writes Markdown files (default: the current folder).
         `index_in_child`: check every session for the message index in a child process (see
-        `tui.indexer`), not in a thread of this one."""
+        `tui.indexer`), not in a thread of this one.
+        `edits`: which way edits go (`tui.edit_route`; default: always to the files)."""
         super().__init__()
         self.store = store
+        self.edits = edits if edits is not None else EditRoute(store, None)
         self.clock = clock
         self.tz = tz
         self.store_label = store_label if store_label is not None else str(store.directory)
@@ -327,6 +333,7 @@ class SessionBrowser(App[None]):
         self.set_interval(CLOCK_REFRESH_SECONDS, self._tick)
         if self.poll_interval:
             self.set_interval(self.poll_interval, self.poll_store)
+        watch_route(self, self.edits, self.update_status)  # the status line says where edits go
         # The editor sits over its row: follow the row when the list scrolls or reorders.
         self.watch(self.session_list, "scroll_y", self._place_editor, init=False)
 
@@ -368,6 +375,8 @@ class SessionBrowser(App[None]):
         pending = len(self.ledger)
         if pending:
             text += f" · saving {pending}…"
+        if self.edits.status_text:
+            text += f" · {self.edits.status_text}"
         self.counts.update(text)
 
     @property
@@ -1040,7 +1049,9 @@ class SessionBrowser(App[None]):
         row = self.ledger.settle(edit, message.row)
         if self.rows.get(edit.session_id) is not None:
             self._show(row)
-        if message.error is not None:
+        if isinstance(message.error, WebUIBlocked):  # the person chooses: not written behind
+            self._ask_about_webui(edit, message.error)  # the WebUI's back, not dropped either
+        elif message.error is not None:
             self.undo_stack.discard(edit)
             self.notify(
                 describe_error(message.error, f"{edit.what} {_quote(row['title'])}"),
@@ -1050,6 +1061,23 @@ class SessionBrowser(App[None]):
                 timeout=8,
             )
         self.update_status()
+
+    def _ask_about_webui(self, edit: Edit, error: WebUIBlocked) -> None:
+        """Retry through the WebUI, write the file anyway, or cancel (the row is back already)."""
+
+        def chosen(choice: str | None) -> None:
+            call = error.retry if choice == "retry" else error.write_file
+            row = self.rows.get(edit.session_id)
+            if choice == "cancel" or call is None or row is None:
+                self.undo_stack.discard(edit)
+                return
+            self._show(self.ledger.begin(row, edit))  # the same edit: its undo entry holds
+            self.saves.submit(edit, call)
+            self.update_status()
+
+        shown = self.rows.get(edit.session_id)
+        title = shown["title"] if shown is not None else edit.session_id
+        self.push_screen(WebUIChoice(edit.what, title, str(error)), chosen)
 
     def action_rename(self) -> None:
         self._open_editor(retry=True)
@@ -1104,7 +1132,7 @@ class SessionBrowser(App[None]):
         replaced: dict[str, Any] = {}
         edit = self._edit(
             row, {"title": title, "updated_at": self.clock()}, "rename",
-            lambda: self.store.rename(sid, title, replaced=replaced),
+            lambda: self.edits.rename(sid, title, replaced=replaced),
         )
         self.undo_stack.push(edit, "title", before, replaced)
 
@@ -1122,7 +1150,7 @@ class SessionBrowser(App[None]):
         sid, pinned = row["session_id"], not row["pinned"]
         edit = self._edit(
             row, {"pinned": pinned, "updated_at": self.clock()}, "pin" if pinned else "unpin",
-            lambda: self.store.set_pinned(sid, pinned),
+            lambda: self.edits.set_pinned(sid, pinned),
         )
         self.undo_stack.push(edit, "pinned", not pinned)
 
@@ -1135,7 +1163,7 @@ class SessionBrowser(App[None]):
         sid, archived = row["session_id"], not row["archived"]
         edit = self._edit(
             row, {"archived": archived}, "archive" if archived else "unarchive",
-            lambda: self.store.set_archived(sid, archived),
+            lambda: self.edits.set_archived(sid, archived),
         )
         self.undo_stack.push(edit, "archived", not archived)
 
@@ -1163,13 +1191,13 @@ class SessionBrowser(App[None]):
 
             def call() -> Row:
                 manual = {k: v for k, v in replaced.items() if k == "manual_title"}
-                return self.store.update(sid, {"title": before, **manual})
+                return self.edits.update(sid, {"title": before, **manual})
         elif entry.field == "pinned":
             changes = {"pinned": before, "updated_at": self.clock()}
-            call = lambda: self.store.set_pinned(sid, before)  # noqa: E731
+            call = lambda: self.edits.set_pinned(sid, before)  # noqa: E731
         else:
             changes = {"archived": before}
-            call = lambda: self.store.set_archived(sid, before)  # noqa: E731
+            call = lambda: self.edits.set_archived(sid, before)  # noqa: E731
         self._edit(row, changes, f"undo the {what} of", call)
         self.notify(f"Undid the {what} of {_quote(row['title'])}.", title="Undo",
                     markup=False, timeout=4)

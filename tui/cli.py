@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         usage=(
-            "%(prog)s [-h] [--demo] [--version] [STORE]\n"
+            "%(prog)s [-h] [--demo] [--webui URL | --no-webui] [--version] [STORE]\n"
             "       %(prog)s list [--json] [--all] [--sort ORDER] [STORE]\n"
             "       %(prog)s export SESSION_ID [-o FILE] [--force] [STORE]"
         ),
@@ -56,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true",
         help="create a demo store of a few hundred sessions in a new temporary folder and open it",
+    )
+    webui = parser.add_mutually_exclusive_group()
+    webui.add_argument(
+        "--webui", metavar="URL",
+        help="the Hermes WebUI to send edits through while it serves STORE (default: "
+        "$HERMES_WEBUI_HOST:$HERMES_WEBUI_PORT, else 127.0.0.1:8787; https when "
+        "$HERMES_WEBUI_TLS_CERT is set; $HERMES_WEBUI_PASSWORD logs in)",
+    )
+    webui.add_argument(
+        "--no-webui", action="store_true",
+        help="always write edits to the files, even while a Hermes WebUI serves STORE "
+        "(it may then undo them)",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -290,6 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(resolved, str):
         return fail(resolved)
     store, banner = resolved
+    from tui.edit_route import route_for
+
+    try:
+        edits = route_for(store, args.webui, enabled=not args.no_webui)
+    except ValueError as exc:  # a bad --webui URL or HERMES_WEBUI_PORT
+        return fail(str(exc))
 
     # Textual draws at most FPS frames a second, on a fixed beat, and a frame that starts late
     # (a search result drawn just before a keystroke) makes it skip a beat: at the default 60
@@ -302,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.setswitchinterval(0.001)
     from tui.app import SessionBrowser  # after argument checks: --help stays instant
 
-    SessionBrowser(store, banner=banner).run()
+    SessionBrowser(store, banner=banner, edits=edits).run()
     if banner is not None:
         print(f"{PROG}: the demo store is left in {store.directory}")
     return 0

@@ -34,6 +34,7 @@ from api.webui import (
     WebUIAddress,
     WebUIBlocked,
     WebUIClient,
+    WebUIError,
     WebUINotThisStore,
     WebUIPasswordNeeded,
     WebUIUnreachable,
@@ -146,13 +147,14 @@ class EditRoute:
         if isinstance(exc, WebUIUnreachable):
             self.state = RouteState("absent")
         else:
-            self.state = RouteState("elsewhere", f"{exc}; edits go to the files")
+            summary = exc.summary if isinstance(exc, WebUIError) else str(exc)
+            self.state = RouteState("elsewhere", f"{summary}: edits go to the files")
 
     def _blocked(self, exc: WebUIBlocked) -> None:
         """A password problem lasts until it is fixed: the status line keeps saying so. A
         refused edit (a pin limit) says nothing about the next one."""
         if isinstance(exc, WebUIPasswordNeeded | WebUIWrongPassword):
-            self.state = RouteState("blocked", str(exc))
+            self.state = RouteState("blocked", exc.summary)
 
 
 def route_for(
