@@ -113,12 +113,15 @@ class SessionStore:
         """Set fields of one session on disk, keeping every other field as the file has it.
 
         A value of `ABSENT` removes the field. `replaced`, when given, receives each changed
-        field as the file had it (`ABSENT` where it had none): what an undo sets back."""
+        field as the file had it (`ABSENT` where it had none), `updated_at` too when the save
+        moves it: what an undo sets back (with `touch=False`)."""
 
         def change(session: Session) -> None:
             fields = session.__dict__
             if replaced is not None:
                 replaced.update({key: fields.get(key, ABSENT) for key in changes})
+                if touch:
+                    replaced.setdefault("updated_at", fields.get("updated_at", ABSENT))
             for key, value in changes.items():
                 if value is ABSENT:
                     fields.pop(key, None)

@@ -136,10 +136,10 @@ class WebUIEditor:
         self, session_id: str, changes: dict[str, Any], *, touch: bool = True,
         replaced: dict[str, Any] | None = None,
     ) -> Row:
-        """As `SessionStore.update`, through the WebUI. `touch` is the WebUI's to decide (see
-        the module's docstring); fields it has no endpoint for raise WebUIRefused before
-        anything is sent."""
-        del touch
+        """As `SessionStore.update`, through the WebUI. Whether `updated_at` moves is the
+        WebUI's to decide, whatever `touch` and `changes` say (see the module's docstring);
+        `touch` only says what `replaced` records. Fields it has no endpoint for raise
+        WebUIRefused before anything is sent."""
         unsendable = sorted(
             key for key, value in changes.items()
             if key not in FOLLOWS_WEBUI and (key not in SENDABLE or value is ABSENT)
@@ -149,8 +149,10 @@ class WebUIEditor:
                 f"Hermes WebUI's API cannot set {', '.join(unsendable)}", reason="no such endpoint"
             )
         record = self.prove(session_id)
-        if replaced is not None:
+        if replaced is not None:  # as the store reports it, for an undo by either way
             replaced.update({key: record.get(key, ABSENT) for key in changes})
+            if touch:
+                replaced.setdefault("updated_at", record.get("updated_at", ABSENT))
         answered: dict[str, Any] = {}
         for key in SENDABLE:
             if key in changes:

@@ -1152,7 +1152,8 @@ class SessionBrowser(App[None]):
             row, {"pinned": pinned, "updated_at": self.clock()}, "pin" if pinned else "unpin",
             lambda: self.edits.set_pinned(sid, pinned),
         )
-        self.undo_stack.push(edit, "pinned", not pinned)
+        # What its undo sets back besides the pin: `updated_at` as the list had it.
+        self.undo_stack.push(edit, "pinned", not pinned, {"updated_at": row["updated_at"]})
 
     def action_toggle_archive(self) -> None:
         row = self._highlighted()
@@ -1182,22 +1183,18 @@ class SessionBrowser(App[None]):
                         severity="warning", markup=False)
             return
         sid, what = row["session_id"], entry.edit.what
-        before: Any = entry.before
-        changes: Row
-        call: Callable[[], Row]
-        if entry.field == "title":
-            changes = {"title": before, "updated_at": self.clock()}
-            replaced = entry.replaced  # filled by the rename's save, which runs before this
+        field, before, replaced = entry.field, entry.before, entry.replaced
+        changes: Row = {field: before}
+        if field != "archived":  # archive never moved updated_at
+            stamp = replaced.get("updated_at")
+            changes["updated_at"] = stamp if isinstance(stamp, float) else self.clock()
 
-            def call() -> Row:
-                manual = {k: v for k, v in replaced.items() if k == "manual_title"}
-                return self.edits.update(sid, {"title": before, **manual})
-        elif entry.field == "pinned":
-            changes = {"pinned": before, "updated_at": self.clock()}
-            call = lambda: self.edits.set_pinned(sid, before)  # noqa: E731
-        else:
-            changes = {"archived": before}
-            call = lambda: self.edits.set_archived(sid, before)  # noqa: E731
+        def call() -> Row:
+            # What the edit replaced (a rename's save fills this in before this runs): the
+            # title's manual_title, and updated_at, which the undo puts back as it was.
+            back = {k: v for k, v in replaced.items() if k in ("manual_title", "updated_at")}
+            return self.edits.update(sid, {field: before, **back}, touch=False)
+
         self._edit(row, changes, f"undo the {what} of", call)
         self.notify(f"Undid the {what} of {_quote(row['title'])}.", title="Undo",
                     markup=False, timeout=4)

@@ -177,3 +177,31 @@ async def test_a_password_the_app_lacks_stops_the_edit_until_the_person_chooses(
             assert "edits via Hermes WebUI" in status(app)
             server.draft(SID, "typing")
             assert everywhere(server, store, "title") == ("Logged in",) * 3
+
+
+async def test_undo_on_the_files_puts_updated_at_back(tmp_path: Path) -> None:
+    """No WebUI answers: edits are Session.save(), and undoing a rename and a pin leaves the
+    session where it was in the list (its updated_at as before), not moved to now."""
+    from hermes_server import free_port
+
+    from api.webui import WebUIAddress
+
+    store = build_store(tmp_path / "s")
+    original = record(store)
+    app = make_app(store, edits=EditRoute(store, WebUIAddress("http", "127.0.0.1", free_port())))
+    async with app.run_test(size=(140, 24)) as pilot:
+        await loaded(pilot)
+        await select(pilot)
+        await rename(pilot, "Moved")
+        await select(pilot)
+        await pilot.press("p")
+        await settled(pilot)
+        assert record(store)["updated_at"] > original["updated_at"]
+        await pilot.press("u", "u")
+        await settled(pilot)
+        now = record(store)
+        assert (now["title"], now["pinned"]) == (original["title"], original["pinned"])
+        assert now["updated_at"] == original["updated_at"]
+        assert index_row(store)["updated_at"] == original["updated_at"]
+        assert app.rows.get(SID)["updated_at"] == original["updated_at"]  # type: ignore[index]
+        assert "Hermes WebUI" not in status(app)
