@@ -241,9 +241,10 @@ class WebUIClient:
     ) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON object answered). Logs in first when the WebUI wants it.
 
-        Raises WebUIUnreachable when nothing answers, WebUIPasswordNeeded /
-        WebUIWrongPassword when it wants a password we lack or it refuses ours,
-        WebUIFailed when the answer never came or was not a JSON object."""
+        Raises WebUIUnreachable when nothing answers, WebUINotThisStore when what answers a
+        GET is not Hermes WebUI (no JSON object), WebUIPasswordNeeded / WebUIWrongPassword
+        when it wants a password we lack or it refuses ours, WebUIFailed when the answer never
+        came or (to a POST) was not a JSON object."""
         with self._lock:
             status, data = self._request(method, path, body)
             if status != 401:
@@ -318,10 +319,11 @@ class WebUIClient:
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise WebUIFailed(
-                f"{label} answered {method} {path.split('?')[0]} with something other than"
-                " Hermes WebUI's JSON"
-            )
+            what = f"{label} answered {method} {path.split('?')[0]} with something other than"
+            if method == "GET":  # asked before any edit: another kind of server listens there
+                raise WebUINotThisStore(f"{what} Hermes WebUI's JSON",
+                                        summary=f"{label} is not a Hermes WebUI")
+            raise WebUIFailed(f"{what} Hermes WebUI's JSON")
         return response.status, data
 
     def _connect(self) -> http.client.HTTPConnection:

@@ -94,6 +94,14 @@ class WebUIEditor:
                 f" ({data.get('profile') or 'default'})",
                 summary=f"Hermes WebUI at {label} serves another profile",
             )
+        if status == 500 and "workspace" in record and record["workspace"] is None:
+            # Hermes fails to load a file with a null workspace (older sessions of ours): it
+            # cannot hold this session in memory, so the file is safe from its saves.
+            raise WebUINotThisStore(
+                f"Hermes WebUI at {label} cannot read session {session_id} (its workspace is"
+                " null)",
+                summary=f"Hermes WebUI at {label} cannot read this session",
+            )
         if status != 200:
             reason = reason_of(data)
             raise WebUIRefused(

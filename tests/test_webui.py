@@ -334,3 +334,49 @@ def test_the_address_is_read_as_the_webui_reads_it() -> None:
             WebUIAddress.from_url(bad)
     with pytest.raises(ValueError, match="HERMES_WEBUI_PORT is not a port number"):
         WebUIAddress.from_env({"HERMES_WEBUI_PORT": "http"})
+
+
+def test_another_kind_of_server_on_the_port_is_not_used(tmp_path: Path) -> None:
+    """Something that is not Hermes WebUI listens there (an HTML page): edits go to the file."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html>not hermes</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = add_session(tmp_path / "s", "ot01", "Other")
+        address = WebUIAddress("http", "127.0.0.1", httpd.server_address[1])
+        route = EditRoute(store, address, env={})
+        assert route.set_pinned("ot01", True)["pinned"] is True
+        assert on_disk(store, "ot01")["pinned"] is True
+        assert route.state.way == "elsewhere"
+        assert "is not a Hermes WebUI" in route.state.text
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+@needs_hermes
+def test_a_session_file_hermes_cannot_read_is_edited_in_the_file(hermes: HermesServer) -> None:
+    """An older file of ours with "workspace": null: Hermes fails to load it (so it cannot
+    hold it in memory and revert an edit); the edit goes to the file, and the app says why."""
+    store = add_session(hermes.sessions, "old01", "Old")
+    path = hermes.sessions / "old01.json"
+    path.write_text(path.read_text().replace('"title"', '"workspace":null,"title"', 1))
+    route = route_to(hermes, store)
+    assert route.rename("old01", "Renamed")["title"] == "Renamed"
+    assert on_disk(store, "old01")["title"] == "Renamed"
+    assert "cannot read this session" in route.state.text
