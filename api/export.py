@@ -1,4 +1,13 @@
-"""A session as a Markdown document: title, metadata, then every message."""
+"""A session as a Markdown document: title, metadata, then every message.
+
+Inert wherever it goes. Everything in it came from files other programs wrote, and a message
+holding `ESC ] 0 ; ... BEL` retitles the terminal it is printed on, `ESC ] 52 ; c ; ...` writes
+its clipboard. So the document holds no control character but newline and tab, on a terminal
+and in a file alike (a file is `cat` later: the same attack): each C0 control, DEL and CR
+shows as its Unicode control picture (ESC as ␛, as in the app's list), each C1 control and
+each bidi override or line separator (which reorder or break a terminal line) as �. A CR LF
+line ending is a plain newline. The exact bytes stay in the session file (and `list --json`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +22,23 @@ _META = (
     ("Workspace", "workspace"), ("Project", "project_id"), ("Created", "created_at"),
     ("Updated", "updated_at"), ("Pinned", "pinned"), ("Archived", "archived"),
 )
+
+
+#: What `visible` replaces (`tui.text.inert` adds newline and tab, for one-line cells).
+CONTROL_PICTURES: dict[int, int] = {
+    code: 0x2400 + code for code in range(0x20) if code not in (0x09, 0x0A)
+}
+CONTROL_PICTURES[0x7F] = 0x2421
+CONTROL_PICTURES.update({code: 0xFFFD for code in range(0x80, 0xA0)})
+CONTROL_PICTURES.update(
+    {code: 0xFFFD for code in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+)
+
+
+def visible(text: str) -> str:
+    """`text` with every character that could act on a terminal, but newline and tab, shown
+    as a visible stand-in."""
+    return text.replace("\r\n", "\n").translate(CONTROL_PICTURES)
 
 
 def _when(value: object) -> str:
@@ -36,7 +62,9 @@ def _fence(text: str) -> str:
 
 def session_markdown(session: Session) -> str:
     record: dict[str, Any] = session.__dict__
-    title = str(record.get("title") or "Untitled").replace("\n", " ")
+    title = record.get("title")
+    # Blank is "Untitled", as Hermes WebUI and every view of the app show it.
+    title = title.replace("\n", " ") if isinstance(title, str) and title.strip() else "Untitled"
     lines = [f"# {title}", ""]
     for label, key in _META:
         value = record.get(key)
@@ -72,4 +100,4 @@ def session_markdown(session: Session) -> str:
                     lines += ["", f"Tool call `{fn.get('name', '?')}`:", "", fence + "json",
                               args, fence]
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return visible("\n".join(lines)).rstrip() + "\n"

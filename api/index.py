@@ -138,7 +138,9 @@ class SessionIndex:
 
     def index_size_limit(self, size: int) -> int | None:
         """`listing.index_size_limit` of this folder."""
-        return index_size_limit(self.directory, size)
+        with self._cache_lock:
+            known = len(self._table.rows) if self._table is not None else 0
+        return index_size_limit(self.directory, size, known)
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
@@ -349,12 +351,18 @@ class SessionIndex:
                 result[sid] = scanned
         return result
 
-    def save_session(self, path: Path, data: bytes, record: Record) -> os.stat_result:
+    def save_session(
+        self, path: Path, data: bytes, record: Record, *, existing: bool = False
+    ) -> os.stat_result:
         """Replace one session file and its index row as nearly together as POSIX allows.
 
         Both new files are written and fsynced before either is renamed into place, so a full
         disk or a read-only folder changes nothing. The mark covers the instant between the two
         renames: if we die there, the next reader re-reads this session from its file.
+
+        `existing`: the file was there when the session was loaded. If it is gone by the time
+        both files are written (Hermes deletes without our lock, and the fsyncs take
+        milliseconds), FileNotFoundError: a deleted session is not brought back.
         """
         sid = record["session_id"]
         with self.lock.hold():
@@ -379,6 +387,13 @@ class SessionIndex:
                 self.clear_marks([sid])
                 raise
             had_file = os.path.lexists(path)
+            if existing and not had_file:
+                discard(tmp)
+                if table is not None:
+                    discard(index_tmp)
+                self.clear_marks([sid])
+                raise FileNotFoundError(
+                    errno.ENOENT, "the session was deleted by another program", str(path))
             backup = _hard_link_backup(path) if had_file else None  # the old file, kept reachable
             try:
                 try:

@@ -62,18 +62,21 @@ class Listing:
                         self.names - keys)
 
 
-def index_size_limit(directory: Path, size: int) -> int | None:
+def index_size_limit(directory: Path, size: int, rows_known: int = 0) -> int | None:
     """The most an index of this folder may be read as, when `size` is within it; None
     when an index of `size` bytes is more than the session files could have produced
-    (garbage, judged without reading it)."""
-    if size <= FREE_INDEX_SIZE:
-        return FREE_INDEX_SIZE
+    (garbage, judged without reading it). `rows_known`: the rows of the last version read,
+    which bound a sound one without listing the folder (it runs on every re-read)."""
+    limit = FREE_INDEX_SIZE + rows_known * ROW_BUDGET
+    if size <= limit:
+        return limit
     try:
-        sids = session_ids(os.listdir(directory))
+        names = os.listdir(directory)
     except OSError:
         return None
-    limit = FREE_INDEX_SIZE + len(sids) * ROW_BUDGET
+    limit = FREE_INDEX_SIZE + len(names) * ROW_BUDGET  # names that are no session: looser
     if size > limit:
+        sids = session_ids(names)
         total = 0
         for sid in sids:
             with contextlib.suppress(OSError):

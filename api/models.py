@@ -174,7 +174,8 @@ class Session:
                 self.__dict__["message_count"] = len(self.__dict__["messages"])
             data = jsonio.dumps_session(self.__dict__)
             try:
-                st = index.save_session(path, data, self.__dict__)
+                st = index.save_session(path, data, self.__dict__,
+                                        existing=self._base is not None)
             except FileNotFoundError:
                 if not path.parent.is_dir():
                     raise FileNotFoundError(

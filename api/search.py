@@ -93,6 +93,20 @@ def fts_query(text: str) -> str:
     return " AND ".join('"' + _tokenizable(w).replace('"', '""') + '"*' for w in words)
 
 
+class CacheUnwritable(Exception):
+    """The search cache's folder cannot be made or written. The message names that folder,
+    which is not the store's: "the store folder is read-only" would send a person to the wrong
+    place. (No errno on purpose: it is reported by its message, across the indexer's pipe too.)
+    """
+
+    def __init__(self, folder: Path, error: OSError) -> None:
+        reason = (error.strerror or str(error)).lower()
+        state = "is not writable" if folder.is_dir() else "cannot be made"
+        super().__init__(f"the search cache folder {folder} {state} ({reason}; "
+                         "set $XDG_CACHE_HOME to a writable folder)")
+        self.folder = folder
+
+
 class SearchIndex:
     def __init__(self, store_dir: Path, cache_root: Path | None = None) -> None:
         self.store_dir = Path(store_dir).absolute()
@@ -105,12 +119,18 @@ class SearchIndex:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """An open, current database; one that is corrupt or of another schema is replaced."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            conn = self._open_checked()
-        except sqlite3.DatabaseError:
-            self._discard()
-            conn = self._open_checked()
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                conn = self._open_checked()
+            except sqlite3.DatabaseError:
+                self._discard()
+                conn = self._open_checked()
+        except sqlite3.OperationalError:  # "unable to open database file": say why, if we can
+            self._check_writable()
+            raise
+        except OSError as exc:
+            raise CacheUnwritable(self.path.parent, exc) from exc
         try:
             yield conn
         finally:
@@ -136,6 +156,15 @@ class SearchIndex:
             conn.close()
             raise
         return conn
+
+    def _check_writable(self) -> None:
+        """Raise CacheUnwritable if no file can be made in the cache's folder."""
+        probe = self.path.with_name(f".probe.{os.getpid()}")
+        try:
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:
+            raise CacheUnwritable(self.path.parent, exc) from exc
+        os.unlink(probe)
 
     def _meta(self, conn: sqlite3.Connection, key: str) -> str | None:
         try:

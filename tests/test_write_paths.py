@@ -68,9 +68,11 @@ def _save_over_corrupt_index(store: SessionStore) -> None:
     _save_loaded(store)
 
 
-def _list_without_index(store: SessionStore) -> None:
+def _save_without_index(store: SessionStore) -> None:
     store.index_path.unlink()
-    store.list_rows()  # rebuilds the index and writes it back
+    store.list_rows()  # reading never writes (rows come from the files in memory) ...
+    assert not store.index_path.exists()
+    store.set_pinned("s2", True)  # ... the next save writes the whole index back
 
 
 def _patch_module_index(store: SessionStore) -> None:
@@ -93,7 +95,7 @@ WRITES: dict[str, Callable[[SessionStore], None]] = {
     "update removing a field": lambda s: s.update("s1", {"tag": ABSENT}),
     "modify": lambda s: s.modify("s1", lambda session: session.messages.append({"x": 1})),
     "rebuild": lambda s: s.rebuild(),
-    "listing writes a missing index back": _list_without_index,
+    "a save writes a missing index back": _save_without_index,
     "Session.save (module folder)": _module_session,
     "_write_session_index patch": _patch_module_index,
     "_write_session_index rebuild": lambda s: _write_session_index(updates=None),

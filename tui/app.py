@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
@@ -35,12 +35,13 @@ from tui.screens import as_transcript
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.text import Clock, quote
+from tui.widgets.command_palette import GuardedPaletteApp
 
 if TYPE_CHECKING:
     from tui.screens.transcript import TranscriptScreen
 
 
-class SessionBrowser(App[None]):
+class SessionBrowser(GuardedPaletteApp[None]):
     """Browse, search, read, rename, pin, archive and export the sessions of one store."""
 
     TITLE = "session-browser"
@@ -242,7 +243,7 @@ class SessionBrowser(App[None]):
             yield from self._commands(self.main, MAIN_KEYS)
             yield from self._commands(self.main.session_list, LIST_KEYS)
 
-    def _commands(self, node: App[None] | Screen[None] | object,
+    def _commands(self, node: object,
                   keys: tuple[Key, ...]) -> Iterable[SystemCommand]:
         check = getattr(node, "check_action", None)
         for key in keys:

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,8 +102,16 @@ def edit_route(store: SessionStore, args: argparse.Namespace) -> EditRoute:
 
 
 def fail(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(f"{PROG}: error: {_inert(message)}", file=sys.stderr)
     return 2
+
+
+def _inert(message: str) -> str:
+    """A message naming a path or an id someone else chose (`STORE` may hold `ESC ] 0 ;`):
+    every control character shown, none acting on the terminal."""
+    from tui.text import inert
+
+    return inert(message)
 
 
 def open_demo(reason: str | None = None) -> tuple[SessionStore, str]:
@@ -177,7 +184,9 @@ def command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument(
             "-o", "--output", type=Path, metavar="FILE",
             help="write here instead of stdout; a FOLDER gets a new file named after the "
-            "session (as the app's e key does); an existing FILE is refused unless --force",
+            "session (as the app's e key does); an existing FILE is refused unless --force, "
+            "and replaced whole; a symlink is followed; a FIFO, a terminal or /dev/null is "
+            "written to as a stream (never replaced); a block device is refused",
         )
         parser.add_argument("--force", action="store_true",
                             help="replace FILE if it exists")
@@ -259,7 +268,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from api.export import session_markdown
     from api.records import check_session_id
-    from tui.exporting import export_name, write_new
+    from tui.exporting import ExportRefused, export_name, write_export
 
     try:
         sid = check_session_id(args.session_id)
@@ -272,48 +281,25 @@ def run_export(args: argparse.Namespace) -> int:
         raise CommandError(f"no session {sid} in {store.directory}") from exc
     except (OSError, ValueError) as exc:
         raise CommandError(f"cannot read session {sid}: {_reason(exc)}") from exc
-    text = session_markdown(session)
+    text = session_markdown(session)  # inert: no escape sequence reaches a terminal
     target: Path | None = args.output
     if target is None or str(target) == "-":
         sys.stdout.write(text)
         return 0
     target = target.expanduser()
+    title = session.__dict__.get("title")
+    name = export_name(title if isinstance(title, str) else "", sid)
     try:
-        if target.is_dir():
-            title = session.__dict__.get("title")
-            path = write_new(target, export_name(title if isinstance(title, str) else "", sid),
-                             text)
-        elif args.force:
-            path = _replace(target, text)
-        else:
-            path = _create(target, text)
+        path = write_export(target, text, name, force=args.force)
     except FileExistsError as exc:
         raise CommandError(f"{target} exists (use --force to replace it)") from exc
+    except ExportRefused as exc:
+        raise CommandError(str(exc)) from exc
     except OSError as exc:
         raise CommandError(f"cannot write {target}: {_reason(exc)}") from exc
-    print(path)
+    if path is not None:  # a stream gets the document only
+        print(_inert(str(path)))
     return 0
-
-
-def _create(path: Path, text: str) -> Path:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    return path
-
-
-def _replace(path: Path, text: str) -> Path:
-    """Write next to `path`, then rename over it: never half a file."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    return path
 
 
 def run_command(argv: Sequence[str]) -> int:
@@ -322,7 +308,7 @@ def run_command(argv: Sequence[str]) -> int:
     try:
         return run_list(args) if command == "list" else run_export(args)
     except CommandError as exc:
-        print(f"{PROG} {command}: error: {exc}", file=sys.stderr)
+        print(f"{PROG} {command}: error: {_inert(str(exc))}", file=sys.stderr)
         return exc.status
     except BrokenPipeError:  # `session-browser list | head`: the reader left, that is fine
         with contextlib.suppress(OSError):

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from rich.cells import cell_len, set_cell_size, split_text
 
+from api.export import CONTROL_PICTURES
+
 ELLIPSIS = "…"
 
 #: Where "now" comes from: `time.time` in the app, a frozen value in tests and screenshots.
@@ -22,17 +24,24 @@ Clock = Callable[[], float]
 #: terminal nor change the width of its column. C0 controls map to the Unicode "control
 #: pictures" (ESC shows as ␛), DEL to ␡, C1 controls and the bidi / line-separator formatting
 #: characters (which can reorder or break a terminal line) to the replacement character.
-_INERT: dict[int, int] = {code: 0x2400 + code for code in range(0x20)}
-_INERT[0x7F] = 0x2421
-_INERT.update({code: 0xFFFD for code in range(0x80, 0xA0)})
-_INERT.update(
-    {code: 0xFFFD for code in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-)
+_INERT: dict[int, int] = {**CONTROL_PICTURES, 0x09: 0x2409, 0x0A: 0x240A}
 
 
 def inert(text: str) -> str:
     """`text` with every character that could act on a terminal replaced by a visible one."""
     return text.translate(_INERT)
+
+
+#: What a session without a title is called, everywhere (as Hermes WebUI calls it).
+UNTITLED = "Untitled"
+
+
+def shown_title(title: object) -> str:
+    """A session's title as every view shows it: inert, and "Untitled" when it is missing,
+    empty or blank (one rule for the list, the messages, the transcript and the toasts)."""
+    if not isinstance(title, str) or not title.strip():
+        return UNTITLED
+    return inert(title)
 
 
 def fit(text: str, width: int) -> str:
@@ -100,5 +109,5 @@ def relative_time(stamp: float, now: float, tz: tzinfo | None = None) -> str:
 
 def quote(title: str, limit: int = 40) -> str:
     """A title for a message: inert, and short enough for a toast."""
-    title = inert(title)
+    title = shown_title(title)
     return f"“{title if len(title) <= limit else title[: limit - 1] + '…'}”"

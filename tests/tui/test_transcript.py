@@ -783,7 +783,9 @@ def test_model_and_layout_need_no_textual() -> None:
         if module in seen:
             continue
         seen.add(module)
-        tree = ast.parse((root / (module.replace(".", "/") + ".py")).read_text())
+        path = root / module.replace(".", "/")
+        tree = ast.parse((path / "__init__.py" if path.is_dir() else path.with_suffix(".py"))
+                         .read_text())
         for node in ast.walk(tree):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module] if isinstance(node, ast.ImportFrom) and node.module

@@ -31,7 +31,7 @@ from api.store import SessionStore, clean_title
 from tui.errors import describe_error
 from tui.keys import TRANSCRIPT_EDIT_KEYS, TRANSCRIPT_KEYS, bindings
 from tui.messages import RowChanged
-from tui.text import Clock, inert
+from tui.text import UNTITLED, Clock, inert
 from tui.widgets.rename_editor import RenameEditor
 from tui.widgets.session_list import ARCHIVE_MARK, PIN_MARK
 from tui.widgets.transcript_model import Transcript, build_transcript
@@ -262,7 +262,7 @@ class TranscriptScreen(Screen[None]):
         """The session's title as the header shows it (inert)."""
         title = self._header_data().get("title")
         if not isinstance(title, str) or not title.strip():
-            return "Untitled" if self.loaded or self._row else self.session_id
+            return UNTITLED if self.loaded or self._row else self.session_id
         return inert(title)
 
     def _update_header(self) -> None:

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from tui.keys import LIST_KEYS, RESULT_KEYS
 from tui.marks import fit_marked
 from tui.rows import Row
-from tui.text import Clock, fit, inert, relative_time
+from tui.text import Clock, fit, inert, relative_time, shown_title
 from tui.widgets.scrolling import CursorKeys, list_css, set_virtual_height
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ class MessageResults(CursorKeys, ScrollView, can_focus=True):
         role_w, when_w = 9, 11
         snippet_w = max(1, width - title_w - role_w - when_w - 5)
         hit = result.hit
-        title = inert(result.row["title"])
+        title = shown_title(result.row["title"])
         stamp = "" if hit.timestamp is None else relative_time(hit.timestamp, self.clock(),
                                                                 self.tz)
         text, spans = snippet_text(hit)

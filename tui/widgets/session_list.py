@@ -34,7 +34,7 @@ from tui.keys import LIST_KEYS
 from tui.marks import Pieces, fit_left_marked, fit_marked
 from tui.query import find_spans
 from tui.rows import Group, Row, SessionRows
-from tui.text import Clock, fit, fit_right, inert, relative_time
+from tui.text import Clock, fit, fit_right, inert, relative_time, shown_title
 from tui.widgets.scrolling import CursorKeys, list_css, set_virtual_height
 from tui.widgets.session_columns import columns_for
 
@@ -343,7 +343,7 @@ class SessionList(CursorKeys, ScrollView, can_focus=True):
             meta += dim  # an archived row is dimmed all along
         match = self._style("session-list--match")
         marker = (PIN_MARK if row["pinned"] else " ") + (ARCHIVE_MARK if archived else " ") + " "
-        title = inert(row["title"])
+        title = shown_title(row["title"])
         segments = [Segment(marker, style + self._style("session-list--pin"))]
         segments += self._pieces(
             fit_marked(title, find_spans(title, query.words), cols.title), main, match
