@@ -28,6 +28,7 @@ from api.paths import default_sessions_dir
 from api.records import (
     BULKY_KEYS,
     NEW_SESSION_DEFAULTS,
+    OMIT_WHEN_NONE,
     Record,
     Row,
     check_session_id,
@@ -86,7 +87,9 @@ class Session:
             "session_id": uuid.uuid4().hex[:12] if session_id is None else session_id
         }
         for key, default in NEW_SESSION_DEFAULTS:
-            record[key] = fields.pop(key, default)
+            value = fields.pop(key, default)
+            if value is not None or key not in OMIT_WHEN_NONE:
+                record[key] = value
         record["title"] = title
         if record["created_at"] is None:
             record["created_at"] = now

@@ -72,6 +72,11 @@ NEW_SESSION_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("profile", None),
 )
 
+#: Keys of `NEW_SESSION_DEFAULTS` a new session leaves out rather than write as null: Hermes
+#: fills in its own default when they are absent, and its `Session.load` fails on a null
+#: workspace (`Path(None)`).
+OMIT_WHEN_NONE = frozenset({"workspace", "model"})
+
 
 #: Hermes WebUI trims titles to this length on rename; we do the same.
 MAX_TITLE = 80

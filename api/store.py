@@ -113,12 +113,15 @@ class SessionStore:
         """Set fields of one session on disk, keeping every other field as the file has it.
 
         A value of `ABSENT` removes the field. `replaced`, when given, receives each changed
-        field as the file had it (`ABSENT` where it had none): what an undo sets back."""
+        field as the file had it (`ABSENT` where it had none), `updated_at` too when the save
+        moves it: what an undo sets back (with `touch=False`)."""
 
         def change(session: Session) -> None:
             fields = session.__dict__
             if replaced is not None:
                 replaced.update({key: fields.get(key, ABSENT) for key in changes})
+                if touch:
+                    replaced.setdefault("updated_at", fields.get("updated_at", ABSENT))
             for key, value in changes.items():
                 if value is ABSENT:
                     fields.pop(key, None)
@@ -170,19 +173,25 @@ class SessionStore:
         `ProjectError`, when the project is unknown or some session is of another profile
         than the project's: Hermes' rule that a project belongs to one profile."""
         ids = list(ids)
-        if project_id:
-            owner = project_profile(self.directory, project_id)
-            rows = {row["session_id"]: row for row in self.list_rows()}
-            others = [sid for sid in ids
-                      if sid in rows and not same_profile(rows[sid].get("profile"), owner)]
-            if others:
-                shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
-                raise ProjectError(
-                    f"the project belongs to profile {owner!r}; {len(others)} of the sessions "
-                    f"belong to another profile ({shown}): move them within their profile")
+        self.check_project(ids, project_id)
         return edit_many(self._index, self.directory, ids,
                          setter({"project_id": project_id or None}), touch=True,
                          progress=progress)
+
+    def check_project(self, ids: list[str], project_id: str | None) -> None:
+        """Raise `ProjectError` unless every one of these sessions may move to the project
+        (it exists, and it is of their profile); no project (None) fits every session."""
+        if not project_id:
+            return
+        owner = project_profile(self.directory, project_id)
+        rows = {row["session_id"]: row for row in self.list_rows()}
+        others = [sid for sid in ids
+                  if sid in rows and not same_profile(rows[sid].get("profile"), owner)]
+        if others:
+            shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+            raise ProjectError(
+                f"the project belongs to profile {owner!r}; {len(others)} of the sessions "
+                f"belong to another profile ({shown}): move them within their profile")
 
     def delete_many(self, ids: Iterable[str], progress: Progress | None = None, *,
                     remote: RemoteDelete | None = None) -> BatchResult:

@@ -253,14 +253,20 @@ def test_update_reports_what_it_replaced_and_can_remove_a_field(store: SessionSt
     """What an undo needs: the fields as the file had them, ABSENT where it had none."""
     from api.store import ABSENT
 
-    store.save(store.new_session(session_id="s1", title="Auto title", manual_title=False))
+    store.save(store.new_session(session_id="s1", title="Auto title", manual_title=False,
+                                 updated_at=1.5e9), touch=False)
     replaced: dict[str, object] = {}
-    store.rename("s1", "Mine", replaced=replaced)
-    assert replaced == {"title": "Auto title", "manual_title": False}
-    store.save(store.new_session(session_id="s2", title="Auto"))
+    store.rename("s1", "Mine", replaced=replaced)  # moves updated_at: recorded too
+    assert replaced == {"title": "Auto title", "manual_title": False, "updated_at": 1.5e9}
+    store.save(store.new_session(session_id="s2", title="Auto", updated_at=1.6e9), touch=False)
     replaced = {}
     store.rename("s2", "Mine", replaced=replaced)
-    assert replaced == {"title": "Auto", "manual_title": ABSENT}
-    store.update("s2", replaced)
+    assert replaced == {"title": "Auto", "manual_title": ABSENT, "updated_at": 1.6e9}
+    store.update("s2", replaced, touch=False)  # the undo: as it was, updated_at too
     record = json.loads((store.directory / "s2.json").read_text())
     assert record["title"] == "Auto" and "manual_title" not in record
+    assert record["updated_at"] == 1.6e9
+    replaced = {}
+    store.set_archived("s2", True)  # archive keeps updated_at: nothing of it to record
+    store.update("s2", {"archived": False}, touch=False, replaced=replaced)
+    assert replaced == {"archived": True}

@@ -10,74 +10,77 @@ from pathlib import Path
 from typing import Any
 
 from helpers_store import need_shared
-from hermes_peer import Peer, hermes_over
+from hermes_server import HermesServer, running_hermes
 
 from api import tombstones
 from api.store import SessionStore
+from tui.editing.route import EditRoute
 
 SID = "a1b2c3d4e5f6"
 
 
-def _state(tmp_path: Path) -> Path:
-    state = tmp_path / "state"
-    shutil.copytree(need_shared("fixtures/hermes-webui"), state)
-    return state
+def _root(tmp_path: Path) -> Path:
+    """A Hermes root (`root/state/sessions`) holding the shared fixture store."""
+    root = tmp_path / "hermes"
+    shutil.copytree(need_shared("fixtures/hermes-webui"), root / "state")
+    return root
 
 
-def _loaded(peer: Peer, sid: str) -> dict[str, Any]:
-    status, data = peer.session(sid)
-    assert status == 200, data
-    session: dict[str, Any] = data["session"]
-    return session
+def _loaded(server: HermesServer, sid: str) -> dict[str, Any]:
+    return server.session(sid)
 
 
 def test_running_hermes_forgets_a_deleted_session_and_serves_it_again_after_restore(
     tmp_path: Path,
 ) -> None:
-    state = _state(tmp_path)
-    store = SessionStore(state / "sessions")
-    with hermes_over(state, tmp_path / "home") as peer:
-        assert SID in peer.listed()
-        before = _loaded(peer, SID)
+    root = _root(tmp_path)
+    with running_hermes(root) as server:
+        store = SessionStore(server.sessions)
+        assert SID in server.listed()
+        before = _loaded(server, SID)
 
-        # It lists what it has served from memory: the delete goes through it (as the app
-        # does while it serves the store), the trash keeps the files by a hard link.
-        assert store.delete_many([SID], remote=peer.delete).done == [SID]
-        assert SID not in peer.listed()
-        assert peer.session(SID)[0] == 404
-        assert not (state / "sessions" / f"{SID}.json").exists()
+        # It lists what it has served from memory: the delete goes through it (the app's
+        # route, as while it serves the store), the trash keeps the files by a hard link.
+        route = EditRoute(store, server.address, env={})
+        assert route.delete_many([SID]).done == [SID]
+        assert route.status_text == f"edits via Hermes WebUI at 127.0.0.1:{server.port}"
+        assert SID not in server.listed()
+        assert server.status_of(SID) == 404
+        assert not (server.sessions / f"{SID}.json").exists()
         [entry] = store.trash.entries()
         assert entry.session_id == SID and entry.path.stat().st_nlink == 1
-        assert SID in tombstones.load_ids(state / "sessions" / tombstones.DELETED_NAME)
+        assert SID in tombstones.load_ids(server.sessions / tombstones.DELETED_NAME)
 
-        assert store.restore_many([SID]).done == [SID]
-        assert SID in peer.listed()
-        assert _loaded(peer, SID) == before
+        assert route.restore_many([SID]).done == [SID]
+        assert SID in server.listed()
+        assert _loaded(server, SID) == before
 
 
 def test_stopped_hermes_rebuilding_its_index_skips_the_trash_and_finds_the_restored(
     tmp_path: Path,
 ) -> None:
-    state = _state(tmp_path)
-    sessions = state / "sessions"
+    root = _root(tmp_path)
+    sessions = root / "state" / "sessions"
     store = SessionStore(sessions)
-    with hermes_over(state, tmp_path / "home") as peer:
-        before = _loaded(peer, SID)
-        everyone = set(peer.listed())
+    with running_hermes(root) as server:
+        before = _loaded(server, SID)
+        everyone = set(server.listed())
 
-    assert store.delete_many([SID]).done == [SID]
+    # Nothing answers now: the route deletes in the files.
+    route = EditRoute(store, server.address, env={})
+    assert route.delete_many([SID]).done == [SID]
     for drop_index in (False, True):  # as we left it, then rebuilt by Hermes from the folder
         if drop_index:
             os.unlink(sessions / "_index.json")
-        with hermes_over(state, tmp_path / "home") as peer:
-            assert set(peer.listed()) == everyone - {SID}
-            assert peer.session(SID)[0] == 404
+        with running_hermes(root) as server:
+            assert set(server.listed()) == everyone - {SID}
+            assert server.status_of(SID) == 404
     assert (sessions / "_trash").is_dir() and store.trash.entries()[0].session_id == SID
 
     assert store.restore_many([SID]).done == [SID]
     for drop_index in (False, True):
         if drop_index:
             os.unlink(sessions / "_index.json")
-        with hermes_over(state, tmp_path / "home") as peer:
-            assert set(peer.listed()) == everyone
-            assert _loaded(peer, SID) == before
+        with running_hermes(root) as server:
+            assert set(server.listed()) == everyone
+            assert _loaded(server, SID) == before

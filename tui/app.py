@@ -23,6 +23,7 @@ from textual.signal import Signal
 
 from api.store import SessionStore
 from tui.editing.controller import EditController
+from tui.editing.route import EditRoute, watch_route
 from tui.editing.saver import SaverFor
 from tui.errors import describe_error
 from tui.exporting import export_session
@@ -72,6 +73,7 @@ class SessionBrowser(GuardedPaletteApp[None]):
         export_dir: Path | None = None,
         index_in_child: bool = True,
         saver_for: SaverFor | None = None,
+        route: EditRoute | None = None,
         config_path: Path | None = None,
         webui_url: str | None = None,
     ) -> None:
@@ -83,8 +85,9 @@ class SessionBrowser(GuardedPaletteApp[None]):
         `cache_root`: where the message search index lives (default: the user's cache folder).
         `export_dir`: where `e` writes Markdown files (default: the current folder).
         `index_in_child`: check every session for the message index in a child process (see
-        `tui.search.indexer`), not in a thread of this one. `saver_for`: what saves an edit of
-        a session (default: the store; see `tui.editing.saver`).
+        `tui.search.indexer`), not in a thread of this one. `route`: which way edits go
+        (`tui.editing.route`; default: always to the files). `saver_for`: what saves an edit
+        of a session instead of the route (tests spy on saves with it).
 
         `config_path`: the config file to read and to write what the person changes (None:
         the defaults, nothing written: tests, never the real ~/.config); `webui_url`: the
@@ -96,14 +99,16 @@ class SessionBrowser(GuardedPaletteApp[None]):
         self.export_dir = export_dir
         #: Rows changed by an edit or by another program: screens showing them subscribe.
         self.row_changed: Signal[RowChanged] = Signal(self, "row-changed")
+        #: Which way edits go: through a Hermes WebUI serving this store, else to the files.
+        self.route = route if route is not None else EditRoute(store, None)
         self.edits = EditController(self, store, clock, self._row_of, self.row_changed,
-                                    saver_for)
+                                    saver_for or (lambda _session_id: self.route))
         #: The list's screen, always at the bottom of the stack.
         self.main = MainScreen(
             store, self.edits, self.row_changed, clock=clock, tz=tz,
             store_label=store_label if store_label is not None else str(store.directory),
             banner=banner, poll_interval=poll_interval, cache_root=cache_root,
-            index_in_child=index_in_child,
+            index_in_child=index_in_child, edits_via=lambda: self.route.status_text,
         )
         self._quitting = False
         self.preferences = Preferences(self, loaded_from(config_path, webui_url), config_path)
@@ -112,6 +117,12 @@ class SessionBrowser(GuardedPaletteApp[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
+
+    def on_mount(self) -> None:
+        # The status line says where edits go, checked now and then (a WebUI may start or
+        # stop while the app is open).
+        watch_route(self, self.route, self.main.update_status)
+        self.preferences.apply_to_app()
 
     def _row_of(self, session_id: str) -> Row | None:
         return self.main.rows.get(session_id)
@@ -220,9 +231,6 @@ class SessionBrowser(GuardedPaletteApp[None]):
                     markup=False, timeout=10)
 
     # ── hand-off and preferences (issue 15: see tui.handoff_actions, tui.preferences) ──
-
-    def on_mount(self) -> None:
-        self.preferences.apply_to_app()
 
     def action_open_webui(self) -> None:
         """`o`: the session on top in Hermes WebUI, in the browser (or its link, shown)."""

@@ -19,11 +19,14 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.paths import default_store_candidates
 from api.store import SessionStore
 from tui import __version__
+
+if TYPE_CHECKING:
+    from tui.editing.route import EditRoute
 
 PROG = "session-browser"
 COMMANDS = ("list", "export")
@@ -35,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         usage=(
-            "%(prog)s [-h] [--demo] [--version] [STORE]\n"
+            "%(prog)s [-h] [--demo] [--webui URL | --no-webui] [--version] [STORE]\n"
             "       %(prog)s list [--json] [--all] [--sort ORDER] [STORE]\n"
             "       %(prog)s export SESSION_ID [-o FILE] [--force] [STORE]\n"
             "       %(prog)s stats [QUERY ...] [--json] [--all] [STORE]\n"
@@ -60,17 +63,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true",
         help="create a demo store of a few hundred sessions in a new temporary folder and open it",
     )
+    add_webui_options(parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--print-config", action="store_true",
         help="print the settings in effect (config file, environment, defaults) and where "
         "each came from, then exit",
     )
-    parser.add_argument(
-        "--webui", metavar="URL",
-        help="the Hermes WebUI address (http://HOST:PORT), over the config file and environment",
-    )
     return parser
+
+
+def add_webui_options(parser: argparse.ArgumentParser) -> None:
+    """`--webui URL` / `--no-webui`: the app's and the bulk commands' (see `edit_route`)."""
+    webui = parser.add_mutually_exclusive_group()
+    webui.add_argument(
+        "--webui", metavar="URL",
+        help="the Hermes WebUI address (http://HOST:PORT), over the config file and "
+        "environment: edits go through it while it serves STORE (default: "
+        "$HERMES_WEBUI_HOST:$HERMES_WEBUI_PORT, else 127.0.0.1:8787; https when "
+        "$HERMES_WEBUI_TLS_CERT is set; $HERMES_WEBUI_PASSWORD logs in)",
+    )
+    webui.add_argument(
+        "--no-webui", action="store_true",
+        help="always write edits to the files, even while a Hermes WebUI serves STORE "
+        "(it may then undo them)",
+    )
+
+
+def edit_route(store: SessionStore, args: argparse.Namespace) -> EditRoute:
+    """Which way edits go: through the WebUI at --webui, else the config file's webui_url,
+    else where Hermes' own variables say, while it serves STORE; to the files with
+    --no-webui. ValueError for a bad address."""
+    from tui.config import load
+    from tui.editing.route import route_for
+
+    url = None if args.no_webui else args.webui or load().settings.webui_url
+    return route_for(store, url, enabled=not args.no_webui)
 
 
 def fail(message: str) -> int:
@@ -312,6 +340,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(resolved, str):
         return fail(resolved)
     store, banner = resolved
+    try:
+        route = edit_route(store, args)
+    except ValueError as exc:  # a bad --webui URL or HERMES_WEBUI_PORT
+        return fail(str(exc))
 
     # Textual draws at most FPS frames a second, on a fixed beat, and a frame that starts late
     # (a search result drawn just before a keystroke) makes it skip a beat: at the default 60
@@ -325,7 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.app import SessionBrowser  # after argument checks: --help stays instant
     from tui.config import config_path
 
-    SessionBrowser(store, banner=banner, config_path=config_path(), webui_url=args.webui).run()
+    SessionBrowser(store, banner=banner, route=route, config_path=config_path(),
+                   webui_url=args.webui).run()
     if banner is not None:
         print(f"{PROG}: the demo store is left in {store.directory}")
     return 0

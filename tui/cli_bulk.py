@@ -1,6 +1,7 @@
 """The shell's bulk edits and trash, for scripts and cron:
 
-    session-browser archive|unarchive|pin|unpin|delete QUERY [--dry-run] [--yes] [STORE]
+    session-browser archive|unarchive|pin|unpin|delete QUERY [--dry-run] [--yes]
+                    [--webui URL | --no-webui] [STORE]
     session-browser trash [list] [STORE]
     session-browser trash restore SESSION_ID [STORE]
     session-browser trash empty [--older-than DAYS] [STORE]
@@ -9,6 +10,10 @@ QUERY is the search line's language (`older:30d -is:pinned`). Archived sessions 
 only when QUERY says `is:archived` (as the app shows them), except by `unarchive`, which acts
 only on them. Without `--yes` a terminal is asked once; with no terminal to ask, nothing is
 done. Statuses as `tui.cli`: 2 for a usage error, 1 when the work failed.
+
+The edits go as the app's do (`tui.editing.route`): through a running Hermes WebUI while it
+serves the store (else it would undo them from its memory, or keep listing what was deleted),
+otherwise to the files in one batch.
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from typing import Any
 
 from api.batch import BatchResult
 from api.records import is_safe_id
-from api.store import SessionStore
 from api.trash import DEFAULT_KEEP_DAYS
-from tui.cli import PROG, CommandError, _reason, existing_store
+from api.webui import WebUIBlocked
+from tui.cli import PROG, CommandError, _reason, add_webui_options, edit_route, existing_store
+from tui.editing.saver import Saver
 from tui.query import Query, field_matcher, haystack
 from tui.text import inert
 
@@ -72,6 +78,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
     parser.add_argument("--dry-run", action="store_true",
                         help="print what would change, change nothing")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_webui_options(parser)
     return parser
 
 
@@ -119,6 +126,10 @@ def run_edit(command: str, args: argparse.Namespace, clock: Clock) -> int:
         raise CommandError("give a QUERY; it selects the sessions to change", 2)
     store = existing_store(args.store)
     try:
+        route = edit_route(store, args)
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from exc
+    try:
         rows = store.list_rows()
         projects = dict(load_projects(store.directory))
     except OSError as exc:
@@ -142,19 +153,22 @@ def run_edit(command: str, args: argparse.Namespace, clock: Clock) -> int:
             return 1
     ids = [row["session_id"] for row in chosen]
     try:
-        result = _apply(store, command, ids)
+        result = _apply(route, command, ids)
+    except WebUIBlocked as exc:  # a password it lacks: nothing was done
+        raise CommandError(f"{exc}; nothing changed (--no-webui writes the files anyway, "
+                           "which Hermes WebUI may undo)") from exc
     except OSError as exc:
         raise CommandError(f"stopped: {_reason(exc)} (what was done before stays done)") from exc
     return _report(result, verb)
 
 
-def _apply(store: SessionStore, command: str, ids: list[str]) -> BatchResult:
+def _apply(saver: Saver, command: str, ids: list[str]) -> BatchResult:
     if command == "delete":
-        return store.delete_many(ids)
+        return saver.delete_many(ids)
     name, value, _ = EDITS[command]
     if name == "archived":
-        return store.set_archived_many(ids, value)
-    return store.set_pinned_many(ids, value)
+        return saver.set_archived_many(ids, value)
+    return saver.set_pinned_many(ids, value)
 
 
 def _report(result: BatchResult, verb: str) -> int:

@@ -211,15 +211,15 @@ async def test_undo_is_shown_at_once_and_saved_in_order(
     once, and the disk gets the edit then the undo, never the other way round."""
     gate = threading.Event()
     order: list[bool] = []
-    real = store.set_pinned
+    real = store.update  # the pin's save and its undo's both end here
 
-    def held(sid: str, pinned: bool) -> dict[str, Any]:
+    def held(sid: str, changes: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if not order:
             assert gate.wait(10)
-        order.append(pinned)
-        return real(sid, pinned)
+        order.append(changes["pinned"])
+        return real(sid, changes, **kwargs)
 
-    monkeypatch.setattr(store, "set_pinned", held)
+    monkeypatch.setattr(store, "update", held)
     app = make_app(store)
     async with app.run_test(size=(120, 24)) as pilot:
         await loaded(pilot)

@@ -7,7 +7,9 @@ on screen is published on the app's `row_changed` signal (`RowChanged`): the mai
 puts the row in its list, an open transcript in its header; the controller knows neither.
 
 What writes an edit is a `Saver` chosen per edit by `saver_for` (the store by default; the
-WebUI route is another).
+app's is `tui.editing.route.EditRoute`). When a Hermes WebUI serving the store cannot make an
+edit (`WebUIBlocked`), the edit is not written behind its back: the person chooses to retry,
+write the file anyway, or cancel (`WebUIChoice`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from textual.app import App
 from textual.signal import Signal
 
 from api.store import SessionStore, clean_title
+from api.webui import WebUIBlocked
 from tui.editing.ledger import Edit, EditLedger
 from tui.editing.queue import SaveQueue
 from tui.editing.saver import Saver, SaverFor
@@ -26,6 +29,7 @@ from tui.editing.undo import Revert, UndoStack
 from tui.errors import describe_error
 from tui.messages import RowChanged, SaveFinished
 from tui.rows import Row
+from tui.screens.webui_choice import WebUIChoice
 from tui.text import Clock, quote
 
 
@@ -133,13 +137,15 @@ class EditController:
         row = self._row(session_id)
         if row is None:
             return
-        pinned = not row["pinned"]
+        pinned, updated = not row["pinned"], row["updated_at"]
         edit = self._edit(row, {"pinned": pinned, "updated_at": self.clock()},
                           "pin" if pinned else "unpin",
                           lambda saver: saver.set_pinned(session_id, pinned))
+        # The undo puts `updated_at` back too, so the row returns to its place (a Hermes
+        # WebUI cannot: its pin moves it to now, which the row shows once the undo lands).
+        back = {"pinned": not pinned, "updated_at": updated}
         self.undo_stack.push(edit, Revert(
-            {"pinned": not pinned}, lambda saver: saver.set_pinned(session_id, not pinned),
-            touch=True,
+            back, lambda saver: saver.update(session_id, back, touch=False),
         ))
 
     def toggle_archive(self, session_id: str) -> None:
@@ -187,9 +193,29 @@ class EditController:
         self._landed[sid] = self._epoch
         row = self.ledger.settle(edit, message.row)
         self.changed.publish(RowChanged(sid, row if self.rows(sid) is not None else None))
-        if message.error is not None:
+        if isinstance(message.error, WebUIBlocked):  # the person chooses: neither written
+            self._ask_about_webui(edit, message.error)  # behind the WebUI's back nor dropped
+        elif message.error is not None:
             self.undo_stack.discard(edit)
             self.app.notify(
                 describe_error(message.error, f"{edit.what} {quote(row['title'])}"),
                 title="Not saved", severity="error", markup=False, timeout=8,
             )
+
+    def _ask_about_webui(self, edit: Edit, error: WebUIBlocked) -> None:
+        """Retry through the WebUI, write the file anyway, or cancel (the row is back already,
+        and so stays). A retried or written edit is the same edit: its undo entry holds."""
+
+        def chosen(choice: str | None) -> None:
+            call = error.retry if choice == "retry" else error.write_file
+            row = self.rows(edit.session_id)
+            if choice not in ("retry", "write") or call is None or row is None:
+                self.undo_stack.discard(edit)
+                return
+            shown = self.ledger.begin(row, edit)
+            self.saves.submit(edit, call)
+            self.changed.publish(RowChanged(edit.session_id, shown))
+
+        shown = self.rows(edit.session_id)
+        title = shown["title"] if shown is not None else edit.session_id
+        self.app.push_screen(WebUIChoice(edit.what, title, str(error)), chosen)

@@ -1,8 +1,10 @@
 """The seam between an edit and the disk: what saves it.
 
 The edit controller asks, per edit, for a `Saver`: any object with the store's edit methods.
-The default is the `SessionStore` itself (a locked read-modify-write of the session file); a
-route through Hermes WebUI's own server is another, chosen per edit by the app's `saver_for`.
+The default is the `SessionStore` itself (a locked read-modify-write of the session file); the
+app's is `tui.editing.route.EditRoute`, which sends each edit through a running Hermes WebUI
+while it serves the store (it may then raise `api.webui.WebUIBlocked`), else to the store.
+The bulk edits (`*_many`) are the store's batches, with the same choice of way.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from api.batch import BatchResult, Progress
-from api.trash import RemoteDelete
 from tui.rows import Row
 
 
@@ -32,7 +33,8 @@ class Saver(Protocol):
         replaced: dict[str, Any] | None = None,
     ) -> Row: ...
 
-    # Many sessions at once (see `api.batch`): each returns what was done, skipped, cancelled.
+    # Many sessions at once: each returns what was done and what skipped, and why; `progress`
+    # is called between sessions and may cancel (see `api.batch`).
 
     def set_pinned_many(self, ids: Iterable[str], pinned: bool,
                         progress: Progress | None = None) -> BatchResult: ...
@@ -43,8 +45,8 @@ class Saver(Protocol):
     def set_project_many(self, ids: Iterable[str], project_id: str | None,
                          progress: Progress | None = None) -> BatchResult: ...
 
-    def delete_many(self, ids: Iterable[str], progress: Progress | None = None, *,
-                    remote: RemoteDelete | None = None) -> BatchResult: ...
+    def delete_many(self, ids: Iterable[str],
+                    progress: Progress | None = None) -> BatchResult: ...
 
     def restore_many(self, ids: Iterable[str],
                      progress: Progress | None = None) -> BatchResult: ...

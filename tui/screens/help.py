@@ -31,6 +31,21 @@ def keys_table() -> Table:
     return table
 
 
+#: Which way edits go, and why (see `tui.editing.route`).
+WHERE_EDITS_GO = (
+    "While a Hermes WebUI serves this store, every rename, pin, archive, undo and delete is sent "
+    "through its HTTP API, and the status line says \"edits via Hermes WebUI at …\". The "
+    "WebUI keeps the sessions it has opened in memory and saves from that copy (even while "
+    "someone types in the browser), so an edit written only to the file would be undone. "
+    "It is looked for where it listens ($HERMES_WEBUI_HOST:$HERMES_WEBUI_PORT, else "
+    "127.0.0.1:8787, or the config file's webui_url, or --webui URL) at every edit, and used "
+    "only once it proves it serves "
+    "this very folder; otherwise, or with --no-webui, edits are written to the files. If it "
+    "needs a password, set HERMES_WEBUI_PASSWORD; if it cannot make an edit, you choose: "
+    "retry, write the file anyway (it may undo that), or cancel."
+)
+
+
 class HelpScreen(ModalScreen[None]):
     """A modal panel listing every key; any of Esc, q or ? closes it."""
 
@@ -56,6 +71,7 @@ class HelpScreen(ModalScreen[None]):
         scrollbar-size-vertical: 1;
     }
     HelpScreen #keys { width: 100%; height: auto; }
+    HelpScreen #edits { width: 100%; height: auto; margin-top: 1; }
     """
 
     def compose(self) -> ComposeResult:
@@ -63,3 +79,5 @@ class HelpScreen(ModalScreen[None]):
             panel.border_title = "Keys"
             panel.border_subtitle = "Esc to close"
             yield Static(keys_table(), id="keys")
+            yield Static(Text.assemble(("Where edits go\n", "bold underline"), WHERE_EDITS_GO),
+                         id="edits")

@@ -14,6 +14,7 @@ Search: the search line filters the rows here, on the UI thread (a few ms at 100
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -79,11 +80,14 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
         self, store: SessionStore, edits: EditController, row_changed: Signal[RowChanged], *,
         clock: Clock, tz: tzinfo | None, store_label: str, banner: str | None = None,
         poll_interval: float | None = None, cache_root: Path | None = None,
-        index_in_child: bool = True,
+        index_in_child: bool = True, edits_via: Callable[[], str] = str,
     ) -> None:
         """`row_changed`: the app's signal of changed rows (edits come back on it; reloads
-        are published on it for the transcripts). See `SessionBrowser` for the rest."""
+        are published on it for the transcripts). `edits_via`: what the status line says of
+        where edits go ("" for nothing; see `tui.editing.route`). See `SessionBrowser` for
+        the rest."""
         super().__init__()
+        self.edits_via = edits_via
         self.store, self.edits, self.row_changed = store, edits, row_changed
         self.clock, self.tz = clock, tz
         self.banner, self.poll_interval = banner, poll_interval
@@ -145,7 +149,8 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
         return None if self.editor.is_open else self.session_list.highlighted
 
     def update_status(self) -> None:
-        """The status line: how many sessions, how many shown, the order, edits being saved."""
+        """The status line: how many sessions, how many shown, the order, edits being saved,
+        and where they go when that is worth saying (through Hermes WebUI, or why not)."""
         if not self.loaded:
             return
         text = f"{self.rows.total:,} sessions · {len(self.rows):,} shown"
@@ -155,6 +160,9 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
         pending = self.edits.pending
         if pending:
             text += f" · saving {pending}…"
+        via = self.edits_via()
+        if via:
+            text += f" · {via}"
         self.counts.update(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
