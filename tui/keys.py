@@ -34,7 +34,8 @@ class Key:
     @property
     def id(self) -> str:
         """The binding's id, for keymaps: "main.rename", "app.undo"..."""
-        return f"{self.scope}.{self.action}"
+        name = self.action.replace("('", ".").replace("')", "")  # choose('retry') → choose.retry
+        return f"{self.scope}.{name}"
 
     def binding(self) -> Binding:
         return Binding(self.keys, self.action, self.label, show=self.footer,
@@ -226,6 +227,16 @@ CONFIRM_KEYS: tuple[Key, ...] = (
     Key("y,enter", "y  Enter", "confirm", "Yes", "Do it.", footer=True, scope="confirm"),
     Key("n,escape", "n  Esc", "cancel", "No", "Keep everything as it is.", footer=True,
         scope="confirm"),
+)
+#: What to do with an edit Hermes WebUI could not make (`tui.screens.webui_choice`).
+WEBUI_CHOICE_KEYS: tuple[Key, ...] = (
+    Key("r", "r", "choose('retry')", "Retry", "Send the edit to Hermes WebUI again.",
+        footer=True, scope="webui"),
+    Key("w", "w", "choose('write')", "Write the file anyway",
+        "Save the edit to the file; Hermes WebUI may undo it when it next saves the session.",
+        footer=True, scope="webui"),
+    Key("escape,c", "Esc  c", "choose('cancel')", "Cancel", "Drop the edit: the row goes back.",
+        footer=True, scope="webui", display="Esc"),
 )
 #: The trash view (`tui.screens.trash`).
 TRASH_KEYS: tuple[Key, ...] = (

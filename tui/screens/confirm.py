@@ -9,32 +9,20 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from tui.keys import CONFIRM_KEYS, bindings
+from tui.screens.dialog import Dialog
 from tui.text import inert
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Dismissed with True (y, Enter) or False (n, Esc)."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(CONFIRM_KEYS))
 
     DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-        background: $background 60%;
-    }
-    ConfirmScreen > #confirm {
-        width: 64;
-        max-width: 100%;
-        height: auto;
-        border: round $error;
-        border-title-align: center;
-        background: $surface;
-        padding: 1 2;
-    }
+    ConfirmScreen > #confirm { border: round $error; padding: 1 2; }
     ConfirmScreen #question { width: 100%; }
     """
 
@@ -43,7 +31,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.title_text, self.question = title, question
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm") as box:
+        with Vertical(id="confirm", classes="dialog-box") as box:
             box.border_title = self.title_text
             yield Static(Content(inert(self.question)), id="question")
         yield Footer()

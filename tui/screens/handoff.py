@@ -10,25 +10,22 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui.handoff import COPY_KINDS
 from tui.keys import DIALOG_KEYS, bindings
+from tui.screens.dialog import Dialog
 from tui.text import inert
 
 DIALOG_CSS = """
-    align: center middle;
-    & > Vertical {
-        width: 72; height: auto; max-height: 80%;
-        border: round $accent; background: $panel; padding: 0 1;
-        border-subtitle-color: $text-muted;
+    & > .dialog-box {
+        width: 72; border: round $accent; background: $panel; border-subtitle-color: $text-muted;
     }
 """
 
 
-class CopyMenu(ModalScreen[str | None]):
+class CopyMenu(Dialog[str | None]):
     """`y`: choose what to copy; dismissed with the kind (`tui.handoff.COPY_KINDS`) or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(DIALOG_KEYS))
@@ -41,7 +38,7 @@ class CopyMenu(ModalScreen[str | None]):
         self.session_title = title
 
     def compose(self) -> ComposeResult:
-        with Vertical() as panel:
+        with Vertical(classes="dialog-box") as panel:
             panel.border_title = Content(f"Copy from “{inert(self.session_title)}”")
             panel.border_subtitle = "Enter copies · Esc closes"
             yield OptionList(*(Option(label, id=kind) for kind, label in COPY_KINDS))
@@ -54,7 +51,7 @@ class CopyMenu(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class LinkDialog(ModalScreen[None]):
+class LinkDialog(Dialog[None]):
     """`o` where no browser could be started: why, and the link to select and copy."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(DIALOG_KEYS))
@@ -68,7 +65,7 @@ class LinkDialog(ModalScreen[None]):
         self.url, self.message = url, message
 
     def compose(self) -> ComposeResult:
-        with Vertical() as panel:
+        with Vertical(classes="dialog-box") as panel:
             panel.border_title = "Open in Hermes WebUI"
             panel.border_subtitle = "select the link to copy it · Esc closes"
             reason = self.message.removesuffix(f": open {self.url}")

@@ -12,32 +12,21 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, ProgressBar, Static
 
 from tui.keys import PROGRESS_KEYS, bindings
+from tui.screens.dialog import Dialog
 from tui.text import inert
 
 
-class ProgressScreen(ModalScreen[None]):
+class ProgressScreen(Dialog[None]):
     """Shows `done` of `total`; Esc sets `cancel`, which the batch's worker checks."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(PROGRESS_KEYS))
 
     DEFAULT_CSS = """
-    ProgressScreen {
-        align: center middle;
-        background: $background 40%;
-    }
-    ProgressScreen > #progress-box {
-        width: 64;
-        max-width: 100%;
-        height: auto;
-        border: round $primary;
-        border-title-align: center;
-        background: $surface;
-        padding: 1 2;
-    }
+    ProgressScreen { background: $background 40%; }
+    ProgressScreen > #progress-box { padding: 1 2; }
     ProgressScreen ProgressBar { width: 100%; }
     """
 
@@ -47,7 +36,7 @@ class ProgressScreen(ModalScreen[None]):
         self.bar = ProgressBar(total=total, show_eta=False, id="bar")
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="progress-box") as box:
+        with Vertical(id="progress-box", classes="dialog-box") as box:
             box.border_title = "Working"
             yield Static(Content(inert(f"{self.what}: {self.total:,} sessions")), id="what")
             yield self.bar

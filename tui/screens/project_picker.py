@@ -15,7 +15,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -23,6 +22,7 @@ from api.projects import Project, ProjectError, create_project
 from api.store import SessionStore
 from tui.errors import describe_error
 from tui.keys import PICKER_KEYS, bindings
+from tui.screens.dialog import Dialog
 from tui.text import inert
 
 #: What the picker returns for "no project".
@@ -30,24 +30,11 @@ NO_PROJECT = ""
 _NEW = "\x00new"
 
 
-class ProjectPicker(ModalScreen[str | None]):
+class ProjectPicker(Dialog[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(PICKER_KEYS))
 
     DEFAULT_CSS = """
-    ProjectPicker {
-        align: center middle;
-        background: $background 60%;
-    }
-    ProjectPicker > #picker {
-        width: 56;
-        max-width: 100%;
-        height: auto;
-        max-height: 80%;
-        border: round $primary;
-        border-title-align: center;
-        background: $surface;
-        padding: 0 1;
-    }
+    ProjectPicker > #picker { width: 56; }
     ProjectPicker OptionList, ProjectPicker OptionList:focus {
         height: auto; max-height: 20; border: none;
     }
@@ -74,7 +61,7 @@ class ProjectPicker(ModalScreen[str | None]):
         return options
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="picker") as box:
+        with Vertical(id="picker", classes="dialog-box") as box:
             box.border_title = f"Move {self.what} to"
             yield self.options
             yield self.name_input

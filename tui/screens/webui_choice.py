@@ -12,10 +12,12 @@ from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from tui.keys import WEBUI_CHOICE_KEYS, bindings
+from tui.screens.dialog import Dialog
 
 Choice = Literal["retry", "write", "cancel"]
 
@@ -25,29 +27,13 @@ WRITE_WARNING = (
 )
 
 
-class WebUIChoice(ModalScreen[Choice]):
+class WebUIChoice(Dialog[Choice]):
     """`r` retry, `w` write the file anyway, Esc (or `c`) cancel."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "choose('retry')", "Retry"),
-        Binding("w", "choose('write')", "Write the file anyway"),
-        Binding("escape,c", "choose('cancel')", "Cancel", key_display="Esc"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings(WEBUI_CHOICE_KEYS))
 
     DEFAULT_CSS = """
-    WebUIChoice {
-        align: center middle;
-        background: $background 60%;
-    }
-    WebUIChoice > #panel {
-        width: 80;
-        max-width: 100%;
-        height: auto;
-        border: round $error;
-        border-title-align: center;
-        background: $surface;
-        padding: 0 1;
-    }
+    WebUIChoice > #panel { width: 80; border: round $error; }
     WebUIChoice Static { width: 100%; margin-bottom: 1; }
     WebUIChoice #warning { color: $text-warning; }
     WebUIChoice #buttons { height: auto; align-horizontal: center; }
@@ -62,7 +48,7 @@ class WebUIChoice(ModalScreen[Choice]):
         self.message = message
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="panel") as panel:
+        with Vertical(id="panel", classes="dialog-box") as panel:
             panel.border_title = "Not saved yet"
             yield Static(
                 Text(f"Could not {self.what} “{self.session_title}” through Hermes WebUI.",
@@ -85,4 +71,4 @@ class WebUIChoice(ModalScreen[Choice]):
 
     def action_choose(self, choice: str) -> None:
         if choice in ("retry", "write", "cancel"):
-            self.dismiss(choice)  # type: ignore[arg-type]
+            self.dismiss(choice)
