@@ -84,6 +84,7 @@ def edit_many(
     todo = unique_ids(ids)
     result = BatchResult()
     written: list[Record] = []
+    gone: list[str] = []
     with index.lock.hold(), ThreadPoolExecutor(WRITERS) as pool:
         try:
             chunk: list[tuple[str, Record]] = []
@@ -96,16 +97,19 @@ def edit_many(
                 if record is not None:
                     result.done.append(sid)
                 if len(chunk) >= CHUNK:
-                    _commit_chunk(index, directory, chunk, pool, written)
+                    _commit_chunk(index, directory, chunk, pool, written, gone)
                 if number < len(todo) and not report(progress, number, len(todo)):
                     result.cancelled = True
                     break
             else:
                 report(progress, len(todo), len(todo))
-            _commit_chunk(index, directory, chunk, pool, written)
+            _commit_chunk(index, directory, chunk, pool, written, gone)
         finally:
             if written:
                 index.patch(written)
+            for sid in gone:
+                result.done.remove(sid)
+                result.skipped[sid] = "deleted by another program meanwhile"
     return result
 
 
@@ -116,18 +120,21 @@ WRITERS = 32
 
 def _commit_chunk(
     index: SessionIndex, directory: Path, chunk: list[tuple[str, Record]],
-    pool: ThreadPoolExecutor, written: list[Record],
+    pool: ThreadPoolExecutor, written: list[Record], gone: list[str],
 ) -> None:
     """Save every session of the chunk, each in a thread: temp file, fsync, its `_saving`
     mark, rename. Threads because both the fsyncs and the renames over old files (about 2 ms
     each in a 100,000-file folder) wait on the disk, and do it together. Sessions that were
-    saved go to `written` even when another fails; then the first failure is raised."""
+    saved go to `written` even when another fails, those deleted meanwhile to `gone`; then the
+    first failure is raised."""
     jobs = [pool.submit(_save_file, index, directory, sid, record) for sid, record in chunk]
     failure: BaseException | None = None
-    for job, (_, record) in zip(jobs, chunk, strict=True):
+    for job, (sid, record) in zip(jobs, chunk, strict=True):
         try:
-            job.result()
-            written.append(record)
+            if job.result():
+                written.append(record)
+            else:
+                gone.append(sid)
         except BaseException as exc:
             failure = failure or exc
     chunk.clear()
@@ -135,7 +142,9 @@ def _commit_chunk(
         raise failure
 
 
-def _save_file(index: SessionIndex, directory: Path, sid: str, record: Record) -> None:
+def _save_file(index: SessionIndex, directory: Path, sid: str, record: Record) -> bool:
+    """False, writing nothing, when another program deleted the session since it was read
+    (Hermes deletes without our lock): a batch never brings a deleted session back."""
     if isinstance(record.get("messages"), list):
         record["message_count"] = len(record["messages"])
     path = directory / f"{sid}.json"
@@ -145,7 +154,12 @@ def _save_file(index: SessionIndex, directory: Path, sid: str, record: Record) -
     except BaseException:
         discard(tmp)
         raise
+    if not os.path.lexists(path):  # checked last: the window left is microseconds
+        discard(tmp)
+        index.clear_marks([sid])
+        return False
     commit(tmp, path)
+    return True
 
 
 def _read(directory: Path, sid: str, result: BatchResult) -> Record | None:

@@ -56,6 +56,35 @@ def test_archive_many_writes_each_file_once_and_the_index_once(
     assert not [n for n in folder.iterdir() if n.name.startswith("_saving.")]
 
 
+def test_a_session_deleted_by_another_program_during_a_batch_is_not_brought_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hermes deletes without our lock: a file it removes after the batch read it (here, while
+    the batch writes its new version) stays deleted; the batch says so and indexes the rest."""
+    store = make_store(tmp_path / "sessions", 4)
+    folder = store.directory
+    real = atomic.write_temp
+
+    def hermes_deletes_s002(path: Path, data: bytes, **kw: int) -> tuple[Path, object]:
+        written = real(path, data, **kw)
+        if path.name == "s002.json":
+            path.unlink()  # as Hermes' delete does, between our read and our rename
+        return written
+
+    monkeypatch.setattr("api.batch.write_temp", hermes_deletes_s002)
+    result = store.set_pinned_many(["s001", "s002", "s003"], True)
+
+    assert result.done == ["s001", "s003"]
+    assert result.skipped == {"s002": "deleted by another program meanwhile"}
+    assert not (folder / "s002.json").exists()
+    rows = _rows(folder)
+    assert "s002" not in rows and rows["s001"]["pinned"] is True and rows["s003"]["pinned"]
+    assert index_problems(folder) == []
+    leftovers = [n.name for n in folder.iterdir() if n.name.startswith("_saving.")
+                 or ".tmp." in n.name]
+    assert leftovers == []
+
+
 def test_pin_many_skips_what_is_already_so_and_touches_updated_at(tmp_path: Path) -> None:
     store = make_store(tmp_path / "sessions", 3)
     store.set_pinned("s000", True)

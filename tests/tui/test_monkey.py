@@ -21,6 +21,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers_store import index_problems, parse_json, temp_names
@@ -29,7 +30,8 @@ from textual._xterm_parser import XTermParser
 from textual.pilot import Pilot
 from tui_helpers import build_store, make_app, screen_text, settled, wait_until
 
-from tui.keys import APP_KEYS, LIST_KEYS, TRANSCRIPT_KEYS
+import tui.keys
+from api.trash import Trash
 
 KEYS = int(os.environ.get("SB_MONKEY_KEYS", "3000"))
 SEED = int(os.environ.get("SB_MONKEY_SEED", str(random.SystemRandom().randrange(1 << 32))))
@@ -42,6 +44,7 @@ SEQUENCES = {
     "enter": "\r", "escape": "\x1b", "tab": "\t", "shift+tab": "\x1b[Z", "backspace": "\x7f",
     "space": " ", "f2": "\x1bOQ", "ctrl+p": "\x10", "ctrl+z": "\x1a", "slash": "/",
     "question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]",
+    "asterisk": "*", "delete": "\x1b[3~",
 }
 #: Keys the monkey never presses: they end the app (quitting is tested elsewhere).
 NEVER = {"q", "ctrl+q", "ctrl+c"}
@@ -50,7 +53,7 @@ NEVER = {"q", "ctrl+q", "ctrl+c"}
 def key_set() -> list[str]:
     """The app's whole key set: every bound key, the palette, and keys that type text."""
     names: list[str] = []
-    for key in APP_KEYS + LIST_KEYS + TRANSCRIPT_KEYS:
+    for key in tui.keys.APP_KEYS + tui.keys.LIST_KEYS + tui.keys.TRANSCRIPT_KEYS:
         names += [name for name in key.keys.split(",") if name and name not in NEVER]
     names += ["ctrl+p", "tab", "shift+tab", "backspace", "left", "right", "space"]
     names += list("abcdefghijklmnoxyz0123-:\"")  # words for the search line, the editor
@@ -110,7 +113,10 @@ def read_log(path: Path) -> tuple[set[str], set[str]]:
     return added, deleted
 
 
-def store_problems(folder: Path, expected: set[str]) -> list[str]:
+def store_problems(folder: Path, expected: set[str], purged: set[str] | None = None) -> list[str]:
+    """What is wrong with the store after the run. A session the keys moved to the trash
+    (`d`, confirmed) is not lost: it is in `_trash/`; one the keys deleted for good from the
+    trash view (two confirmations) is `purged`, on purpose."""
     problems = []
     for name in sorted(os.listdir(folder)):
         path = folder / name
@@ -123,7 +129,11 @@ def store_problems(folder: Path, expected: set[str]) -> list[str]:
     problems += index_problems(folder)
     on_disk = {name[:-5] for name in os.listdir(folder)
                if name.endswith(".json") and not name.startswith("_")}
-    problems += [f"{sid} was lost" for sid in sorted(expected - on_disk)]
+    in_trash = {entry.session_id for entry in Trash(folder).entries()}
+    problems += [f"{sid} is both in the store and in the trash"
+                 for sid in sorted(on_disk & in_trash)]
+    problems += [f"{sid} was lost"
+                 for sid in sorted(expected - on_disk - in_trash - (purged or set()))]
     problems += [f"{sid} came back after the writer deleted it"
                  for sid in sorted(on_disk - expected)]
     return problems
@@ -145,6 +155,15 @@ async def test_monkey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                    cache_root=tmp_path / "cache")
     (tmp_path / "exports").mkdir()
     quits: list[int] = []
+    purged: set[str] = set()  # deleted for good from the trash view, on purpose
+    purge = Trash.purge
+
+    def recorded_purge(self: Trash, ids: Any, *args: Any, **kwargs: Any) -> Any:
+        ids = list(ids)
+        purged.update(ids)
+        return purge(self, ids, *args, **kwargs)
+
+    monkeypatch.setattr(Trash, "purge", recorded_purge)
     monkeypatch.setattr(app, "action_quit", lambda: quits.append(1))  # the palette's Quit
     try:
         async with app.run_test(size=(100, 30)) as pilot:
@@ -163,7 +182,7 @@ async def test_monkey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             assert "Traceback" not in screen_text(app), f"seed {SEED}"
             added, deleted = read_log(log)
             expected = (start | added) - deleted
-            problems = store_problems(folder, expected)
+            problems = store_problems(folder, expected, purged)
             assert not problems, f"seed {SEED}: " + "; ".join(problems[:20])
             # The app's rows are the files' once it has read the store again.
             app.main.reload_rows()
@@ -171,7 +190,11 @@ async def test_monkey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             await settled(pilot)
             shown = {row["session_id"]: row["title"] for row in app.main.rows.all_rows()}
             on_disk = {row["session_id"]: row["title"] for row in store.list_rows()}
-            assert shown == on_disk, f"seed {SEED}: the app shows other rows than the files"
+            differ = sorted(set(shown.items()) ^ set(on_disk.items()))
+            trashed = {entry.session_id for entry in Trash(folder).entries()}
+            differ = [(sid, title, sid in trashed, sid in deleted) for sid, title in differ]
+            assert shown == on_disk, (f"seed {SEED}: the app shows other rows than the files: "
+                                      f"{differ[:10]}")
             print(f"monkey seed {SEED}: {KEYS} keys ({bursts} in bursts), writer {out.strip()}"
                   f", {len(added)} added, {len(deleted)} deleted, {len(quits)} quits refused")
     finally:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.keys import HELP_SECTIONS
+from tui.screens.dialog import DismissedOnce
 
 
 def keys_table() -> Table:
@@ -46,7 +47,7 @@ WHERE_EDITS_GO = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DismissedOnce[None], ModalScreen[None]):
     """A modal panel listing every key; any of Esc, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

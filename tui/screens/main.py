@@ -355,18 +355,18 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
             self.call_after_refresh(self.place_editor)
 
     def action_toggle_pin(self) -> None:
-        row = self.highlighted
-        if self.marked:
-            self.bulk.set_field("pinned", "pin", "unpin")
-        elif row is not None:
-            self.edits.toggle_pin(row["session_id"])
+        self._toggle("pinned", "pin", "unpin", self.edits.toggle_pin)
 
     def action_toggle_archive(self) -> None:
+        self._toggle("archived", "archive", "unarchive", self.edits.toggle_archive)
+
+    def _toggle(self, field: str, on: str, off: str, one: Callable[[str], object]) -> None:
+        """The marked sessions as one batch, else the highlighted one."""
         row = self.highlighted
         if self.marked:
-            self.bulk.set_field("archived", "archive", "unarchive")
+            self.bulk.set_field(field, on, off)
         elif row is not None:
-            self.edits.toggle_archive(row["session_id"])
+            one(row["session_id"])
 
     def action_toggle_show_archived(self) -> None:
         if self.editor.is_open:

@@ -20,20 +20,20 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Digits, Footer, Sparkline, Static
 
 from api.stats import Stats, compute, format_cost, format_tokens
 from tui.keys import STATS_KEYS, bindings
 from tui.messages import StatsReady
 from tui.rows import Row
+from tui.screens.dialog import DismissedOnce
 from tui.text import inert
 
 #: Under this width the totals are one line of text, not big digits.
 DIGITS_WIDTH = 90
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(DismissedOnce[None]):
     """Figures of `rows` (the list's current view), as of `now`."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(STATS_KEYS))

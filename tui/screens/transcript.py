@@ -23,7 +23,6 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import Static
 
@@ -31,6 +30,7 @@ from api.store import SessionStore, clean_title
 from tui.errors import describe_error
 from tui.keys import TRANSCRIPT_EDIT_KEYS, TRANSCRIPT_KEYS, bindings
 from tui.messages import RowChanged
+from tui.screens.dialog import DismissedOnce
 from tui.text import UNTITLED, Clock, inert
 from tui.widgets.rename_editor import RenameEditor
 from tui.widgets.session_list import ARCHIVE_MARK, PIN_MARK
@@ -80,7 +80,7 @@ class KeyBar(Static):
         self.update(Content.assemble(*parts))
 
 
-class TranscriptScreen(Screen[None]):
+class TranscriptScreen(DismissedOnce[None]):
     """Every message of one session: role, time, Markdown content, collapsible tool lines."""
 
     CSS_PATH = "transcript.tcss"

@@ -15,7 +15,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -25,13 +24,14 @@ from tui.editing.saver import SaverFor
 from tui.errors import describe_error
 from tui.keys import TRASH_KEYS, bindings
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.dialog import DismissedOnce
 from tui.text import Clock, fit, inert, quote, relative_time
 
 if TYPE_CHECKING:
     from datetime import tzinfo
 
 
-class TrashScreen(Screen[bool]):
+class TrashScreen(DismissedOnce[bool]):
     """Dismissed with True when a session was restored (the list must be read again)."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(TRASH_KEYS))
