@@ -43,7 +43,7 @@ class BulkView(Protocol):
 
     def show_rows(self, rows: dict[str, Row | None]) -> None: ...
 
-    def reload_rows(self) -> None: ...
+    def reload_rows(self, *, whole: bool = False) -> None: ...
 
 
 class BulkEdits(Widget):
@@ -171,7 +171,9 @@ class BulkEdits(Widget):
         if result.done and batch.undo is not None:
             undo = batch.undo(result)
             self.edits.undo_stack.push_batch(batch.what, lambda: self._undo(undo))
-        self.view.reload_rows()  # the list as the store has it now
+        # The list as the store has it now, read whole: a row put back above may be of a
+        # session another program deleted meanwhile, which a diff of two reads never sees.
+        self.view.reload_rows(whole=True)
 
     def _undo(self, batch: Batch) -> None:
         self.run(batch)

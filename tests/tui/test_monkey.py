@@ -32,6 +32,7 @@ from tui_helpers import build_store, make_app, screen_text, settled, wait_until
 
 import tui.keys
 from api.trash import Trash
+from tui.keys import Key
 
 KEYS = int(os.environ.get("SB_MONKEY_KEYS", "3000"))
 SEED = int(os.environ.get("SB_MONKEY_SEED", str(random.SystemRandom().randrange(1 << 32))))
@@ -53,8 +54,12 @@ NEVER = {"q", "ctrl+q", "ctrl+c"}
 def key_set() -> list[str]:
     """The app's whole key set: every bound key, the palette, and keys that type text."""
     names: list[str] = []
-    for key in tui.keys.APP_KEYS + tui.keys.LIST_KEYS + tui.keys.TRANSCRIPT_KEYS:
+    tables = [table for name, table in vars(tui.keys).items()  # every *_KEYS table
+              if name.endswith("_KEYS") and isinstance(table, tuple)
+              and all(isinstance(key, Key) for key in table)]
+    for key in {key for table in tables for key in table}:
         names += [name for name in key.keys.split(",") if name and name not in NEVER]
+    names.sort()  # the same list for the same seed, whatever the set's order
     names += ["ctrl+p", "tab", "shift+tab", "backspace", "left", "right", "space"]
     names += list("abcdefghijklmnoxyz0123-:\"")  # words for the search line, the editor
     return names

@@ -76,21 +76,26 @@ class RowsSync:
         self._again = False
         # The last read's rows (None: nothing read yet, so the next read is a whole one).
         self._seen: list[Row] | None = None
+        self._whole = False  # the read asked for while one runs must be a whole one
 
     @property
     def reading(self) -> bool:
         """Is a read running?"""
         return self._reading
 
-    def read(self, view: SessionRows) -> None:
+    def read(self, view: SessionRows, *, whole: bool = False) -> None:
         """Read the rows again, in the view `view` has (one read at a time; asked while one
-        runs, it reads once more after)."""
+        runs, it reads once more after). `whole`: build the list anew rather than apply what
+        changed since the last read: for after the app itself put rows on screen that the
+        store may no longer have (a batch's rows put back), which no diff of reads can see."""
         if self._reading:
             self._again = True
+            self._whole = self._whole or whole
             return
         self._reading = True
         self._again = False
-        before = self._seen if self.loaded else None
+        whole, self._whole = whole or self._whole, False
+        before = self._seen if self.loaded and not whole else None
         # A description of our own: Textual's default is the repr of the arguments, and
         # `before` holds every row (half a second of repr at 100,000, on the UI thread).
         self.owner.run_worker(

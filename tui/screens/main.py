@@ -211,9 +211,13 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
         self.sync.poll()
 
     @on(StoreChanged)
-    def reload_rows(self) -> None:
-        """Read the rows again (one read at a time; a change meanwhile reads once more)."""
-        self.sync.read(self.rows)
+    def _store_changed(self) -> None:
+        self.reload_rows()
+
+    def reload_rows(self, *, whole: bool = False) -> None:
+        """Read the rows again (one read at a time; a change meanwhile reads once more);
+        `whole`: see `RowsSync.read`."""
+        self.sync.read(self.rows, whole=whole)
 
     @on(RowsPreview)
     def _rows_preview(self, message: RowsPreview) -> None:
