@@ -35,6 +35,12 @@ def test_the_test_command_ends_with_pytests_summary_line() -> None:
     assert _quiet_level(shlex.split(ini.get("addopts", "")) + pytest_args) <= 1
 
 
+def test_a_snapshot_test_that_skips_does_not_fail_the_run(pytestconfig: pytest.Config) -> None:
+    """Without ../shared a snapshot test skips and its SVG goes unused: the snapshot plugin
+    would then end the run with status 1 ("1 snapshot unused") although nothing failed."""
+    assert pytestconfig.getoption("--snapshot-warn-unused") is True
+
+
 def test_every_test_has_a_time_limit(pytestconfig: pytest.Config) -> None:
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]["test"]
