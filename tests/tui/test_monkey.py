@@ -34,7 +34,7 @@ import tui.keys
 from api.trash import Trash
 from tui.keys import Key
 
-KEYS = int(os.environ.get("SB_MONKEY_KEYS", "3000"))
+KEYS = int(os.environ.get("SB_MONKEY_KEYS", "2000"))
 SEED = int(os.environ.get("SB_MONKEY_SEED", str(random.SystemRandom().randrange(1 << 32))))
 WRITER = Path(__file__).with_name("monkey_writer.py")
 
