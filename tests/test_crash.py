@@ -13,7 +13,8 @@ After every kill: every session file parses and is byte-for-byte the old version
 version the children announced (never torn); no session is lost; a temp file is never listed;
 `SessionStore.list_rows()` and `all_sessions()` list every session with the title (and
 updated_at) on disk; `_index.json` always parses. Temp files left by the dead are swept by a
-rebuild. The number of kills is `SB_CRASH_KILLS` (default 300, about 10 s on 2 cores; set it higher for a long run).
+rebuild. The number of kills is `SB_CRASH_KILLS` (default 300, about 10 s on 2 cores; set it
+higher for a long run).
 """
 
 from __future__ import annotations
