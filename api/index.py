@@ -42,7 +42,7 @@ from api.listing import (
 from api.locks import StoreLock
 from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
 from api.rowtable import RowTable
-from api.scan import SUFFIX, FileSig, file_sig, read_row
+from api.scan import SUFFIX, FileSig, file_sig, read_row, scan_rows
 from api.scan import CorruptSession as CorruptSession  # re-exported: api.models, api.search
 from api.scan import read_session_file as read_session_file
 from api.scan import session_id_of as session_id_of
@@ -254,15 +254,16 @@ class SessionIndex:
         return [s.row for s in fresh.values() if s.row is not None]
 
     def _scan_one(self, sid: str, previous: _Scanned | None) -> _Scanned | None:
-        path = os.path.join(self.directory, sid + SUFFIX)
-        if previous is not None:
-            try:
-                if file_sig(os.lstat(path)) == previous.sig:
-                    return previous
-            except OSError:
-                return None
-        read = read_row(path, sid)
+        if previous is not None and self._unchanged(sid, previous):
+            return previous
+        read = read_row(os.path.join(self.directory, sid + SUFFIX), sid)
         return None if read is None else _Scanned(*read)
+
+    def _unchanged(self, sid: str, previous: _Scanned) -> bool:
+        try:
+            return file_sig(os.lstat(os.path.join(self.directory, sid + SUFFIX))) == previous.sig
+        except OSError:
+            return False
 
     # ── writing ─────────────────────────────────────────────────────────────
 
@@ -340,16 +341,15 @@ class SessionIndex:
         return list(table.rows)  # a copy: the cached list must stay as the file has it
 
     def _scan_all(self, previous: dict[str, _Scanned]) -> dict[str, _Scanned]:
+        """Every session file's row; a file unchanged since `previous` is not read again."""
         try:
             sids = session_ids(self._names())
         except OSError:
             return {}
-        result: dict[str, _Scanned] = {}
-        for sid in sids:
-            scanned = self._scan_one(sid, previous.get(sid))
-            if scanned is not None:
-                result[sid] = scanned
-        return result
+        kept = {sid: s for sid in sids & previous.keys()
+                if self._unchanged(sid, s := previous[sid])}
+        read = scan_rows(str(self.directory), sids - kept.keys())
+        return kept | {sid: _Scanned(*found) for sid, found in read.items()}
 
     def save_session(
         self, path: Path, data: bytes, record: Record, *, existing: bool = False

@@ -1,13 +1,15 @@
 """A session file read for its row by the rebuild (`api.scan.read_row`: orjson, no search for long
-digit runs) gives exactly the row of the exact parse a session load does, for files as Hermes
-and we write them and for every way they can differ: missing or wrong `message_count`, keys
-after the messages, unicode escapes, huge heads, tool messages and messages without a time at
-the end, duplicate keys, NaN, integers past 64 bits, lone surrogates, other layouts, truncation."""
+digit runs; `api.scan.scan_rows`, its loop over a folder) gives exactly the row of the exact
+parse a session load does, for files as Hermes and we write them and for every way they can
+differ: missing or wrong `message_count`, keys after the messages, unicode escapes, huge heads,
+tool messages and messages without a time at the end, duplicate keys, NaN, integers past 64
+bits, lone surrogates, other layouts, truncation."""
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.records import row_from_record
-from api.scan import CorruptSession, read_row, read_session_file
+from api.scan import CorruptSession, read_row, read_session_file, scan_rows
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("SB_HYPOTHESIS_EXAMPLES", "300")),
@@ -163,3 +165,58 @@ def test_a_real_session_gives_its_count_and_last_time(tmp_path: Path) -> None:
         assert row is not None and row[1] is not None
         assert (row[1]["message_count"], row[1]["last_message_at"]) == (41, 1039.0)
     assert row[1]["title"] == "12345678901234567890123"  # the digits, not a float's
+
+
+def scan_matches_read_row(folder: Path, sids: list[str]) -> None:
+    """`scan_rows` (the rebuild's inline loop) answers for every file exactly as `read_row`."""
+    scanned = scan_rows(str(folder), sids)
+    careful = {sid: read for sid in sids
+               if (read := read_row(str(folder / f"{sid}.json"), sid)) is not None}
+    assert scanned.keys() == careful.keys()
+    for sid, (sig, row) in scanned.items():
+        assert sig == careful[sid][0], sid
+        assert same(row, careful[sid][1]), sid
+
+
+@SETTINGS
+@given(files=st.lists(st.tuples(record(), st.sampled_from(["ours", "hermes", "compact"]),
+                                st.none() | st.floats(0, 1)), min_size=1, max_size=5))
+def test_a_folder_read_at_once_gives_each_file_its_own_row(
+    tmp_path: Path, files: list[tuple[dict[str, Any], str, float | None]],
+) -> None:
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    sids = [f"{i:012x}" for i in range(len(files))]
+    for sid, (rec, layout, cut) in zip(sids, files, strict=True):
+        data = encode({**rec, "session_id": sid} if rec["session_id"] == SID else rec, layout)
+        (folder / f"{sid}.json").write_bytes(data[: int(len(data) * cut)] if cut else data)
+    scan_matches_read_row(folder, [*sids, "0123456789ab"])  # the last one has no file
+
+
+def test_odd_entries_are_read_the_careful_way(tmp_path: Path) -> None:
+    """What the inline loop leaves to `read_row`: not a regular file, no JSON object, a number
+    orjson refuses, a text field the exact parser must read again, another session's id."""
+    good = {"session_id": "good", "title": "ok", "messages": [{"role": "user"}]}
+    texts = {
+        "good": orjson.dumps(good),
+        "nan": b'{"session_id": "nan", "updated_at": NaN, "messages": []}',
+        "bigint": b'{"session_id": "bigint", "title": 123456789012345678901234567890}',
+        "surrogate": b'{"session_id": "surrogate", "title": "\\ud800"}',
+        "empty": b"",
+        "list": b"[1, 2]",
+        "other": orjson.dumps({**good, "session_id": "someone-else"}),
+        "deep": b"[" * 2000 + b"]" * 2000,
+    }
+    for sid, data in texts.items():
+        (tmp_path / f"{sid}.json").write_bytes(data)
+    (tmp_path / "link.json").symlink_to(tmp_path / "good.json")
+    (tmp_path / "folder.json").mkdir()
+    os.mkfifo(tmp_path / "fifo.json")
+    sids = [*texts, "link", "folder", "fifo", "gone"]
+    scan_matches_read_row(tmp_path, sids)
+    rows = {sid: row for sid, (_, row) in scan_rows(str(tmp_path), sids).items()}
+    assert rows["bigint"] is not None
+    assert rows["bigint"]["title"] == "123456789012345678901234567890"
+    assert rows["nan"] is not None and rows["surrogate"] is not None
+    assert [sid for sid, row in rows.items() if row is None] == [
+        "empty", "list", "other", "deep", "link", "folder", "fifo"]
+    assert "gone" not in rows
