@@ -33,7 +33,6 @@ import orjson
 
 from api import jsonio
 from api.atomic import NotRegularFile, is_temp_name, read_regular
-from api.headread import row_record
 from api.records import Record, Row, is_safe_id, row_from_record
 
 SUFFIX = ".json"
@@ -113,9 +112,7 @@ def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
     finally:
         if fd >= 0:
             os.close(fd)
-    record = row_record(data)
-    if record is None:
-        record = _parse_for_row(data)
+    record = _parse_for_row(data)
     if record is None or record.get("session_id") != sid:
         return file_sig(st), None  # a file whose id disagrees with its name is no session
     return file_sig(st), row_from_record(record)
@@ -141,7 +138,7 @@ def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, tuple[FileSig, R
                 data = read(fd, st.st_size + 1) if stat.S_ISREG(st.st_mode) else b""
             finally:
                 close(fd)
-            record = row_record(data) or loads(data)
+            record = loads(data)
         except (OSError, orjson.JSONDecodeError, RecursionError):
             record = None
         if (type(record) is dict and len(data) == st.st_size
