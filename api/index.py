@@ -346,8 +346,7 @@ class SessionIndex:
             sids = session_ids(self._names())
         except OSError:
             return {}
-        kept = {sid: s for sid in sids & previous.keys()
-                if self._unchanged(sid, s := previous[sid])}
+        kept = {s: p for s in sids & previous.keys() if self._unchanged(s, p := previous[s])}
         read = scan_rows(str(self.directory), sids - kept.keys())
         return kept | {sid: _Scanned(*found) for sid, found in read.items()}
 
