@@ -1,13 +1,10 @@
 """Session files read for their index row, as fast as an exact row allows.
 
 A full rebuild reads every session file. The row needs the metadata, the number of messages and
-the time of the last one; it must be exactly the row a parse of the whole file gives (the index
-is checked against the files, and a listing shows what `Session.load` would). That rules out
-trusting the head alone: `message_count` may be missing or wrong, keys may follow `"messages"`,
-and a head and tail that look right say nothing of the middle. Finding the messages' bounds
-and count in the bytes takes a pass over them, and with Python's byte searches such a pass
-costs as much as orjson's parse of the whole file; so the file is parsed whole, but with none
-of the extra work a session *load* does:
+the time of the last one. A big file in Hermes WebUI's layout gives them from its first and last
+few kilobytes (`api.sessionhead`: the count is the head's `message_count`, which Hermes writes
+and trusts). Any other file is parsed whole, but with none of the extra work a session *load*
+does:
 
   - no stat before the read (one open, fstat, read, close: `read_row`);
   - no search for 19-digit runs (`jsonio.loads_exact`): a row only turns an integer past
@@ -21,7 +18,7 @@ import os
 import stat
 from pathlib import Path
 
-from api import jsonio
+from api import jsonio, sessionhead
 from api.atomic import NotRegularFile, is_temp_name, read_regular
 from api.records import Record, Row, is_safe_id, row_from_record
 
@@ -92,6 +89,9 @@ def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return file_sig(st), None
+        record = sessionhead.row_record(fd, st.st_size)
+        if record is not None:
+            return file_sig(st), _checked_row(record, sid)
         data = os.read(fd, st.st_size + 1)
         if len(data) != st.st_size:  # changed while we read it: the careful way
             os.close(fd)
@@ -102,10 +102,13 @@ def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
     finally:
         if fd >= 0:
             os.close(fd)
-    record = _parse_for_row(data)
+    return file_sig(st), _checked_row(_parse_for_row(data), sid)
+
+
+def _checked_row(record: Record | None, sid: str) -> Row | None:
     if record is None or record.get("session_id") != sid:
-        return file_sig(st), None  # a file whose id disagrees with its name is no session
-    return file_sig(st), row_from_record(record)
+        return None  # a file whose id disagrees with its name is no session
+    return row_from_record(record)
 
 
 #: Row fields written as text (`records._text`): a number there becomes its digits.
