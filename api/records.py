@@ -183,6 +183,17 @@ def last_message_at(messages: object, fallback: float) -> float:
     return fallback
 
 
+def message_count(record: Record) -> int:
+    """The count Hermes WebUI shows: the file's `message_count` where it is a count (Hermes
+    writes it into the head so that a reader need not parse the messages, and trusts it),
+    else the messages counted."""
+    stated = record.get("message_count")
+    if type(stated) is int and stated >= 0:
+        return min(stated, MAX_COUNT)
+    messages = record.get("messages")
+    return len(messages) if isinstance(messages, list) else _count(stated)
+
+
 def row_from_record(record: Record, base: Row | None = None) -> Row:
     """The index row for a session record.
 
@@ -191,7 +202,7 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
     """
     updated = _number(record.get("updated_at"), 0.0)
     messages = record.get("messages")
-    count = len(messages) if isinstance(messages, list) else _count(record.get("message_count"))
+    count = message_count(record)
     row: Row = {
         "session_id": record.get("session_id"),
         "title": _text(record.get("title")),

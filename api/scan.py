@@ -1,18 +1,10 @@
 """Session files read for their index row, as fast as an exact row allows.
 
 A full rebuild reads every session file. The row needs the metadata, the number of messages and
-the time of the last one; it must be exactly the row a parse of the whole file gives (the index
-is checked against the files, and a listing shows what `Session.load` would). That rules out
-trusting the head alone: `message_count` may be missing or wrong, keys may follow `"messages"`,
-and a head and tail that look right say nothing of the middle. Finding the messages' bounds
-and count in the bytes takes passes over them, and with Python's byte searches these cost more
-than orjson's parse of the whole file. Measured again (issue 13, session 4) on a 28 KB session
-of 40 messages in Hermes' 2-space layout, per file: orjson's whole parse 19-22 us; a head read
-proven by the layout (find the array's close, count `\n    {\n      "` against
-`message_count`, parse the head and the last message) 26-27 us, though it runs 40% fewer
-instructions: CPython's `bytes.find`/`count` run at 3 GB/s with many branch misses, orjson's
-SIMD parse at 1.4 GB/s of JSON. So the file is parsed whole, but with none of the extra work a
-session *load* does:
+the time of the last one. A big file in Hermes WebUI's layout gives them from its first and last
+few kilobytes (`api.sessionhead`: the count is the head's `message_count`, which Hermes writes
+and trusts). Any other file is parsed whole, but with none of the extra work a session *load*
+does:
 
   - no stat before the read (one open, fstat, read, close: `read_row`);
   - no search for 19-digit runs (`jsonio.loads_exact`): a row only turns an integer past
@@ -31,7 +23,7 @@ from pathlib import Path
 
 import orjson
 
-from api import jsonio
+from api import jsonio, sessionhead
 from api.atomic import NotRegularFile, is_temp_name, read_regular
 from api.records import Record, Row, is_safe_id, row_from_record
 
@@ -102,6 +94,9 @@ def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return file_sig(st), None
+        record = sessionhead.row_record(fd, st.st_size)
+        if record is not None:
+            return file_sig(st), _checked_row(record, sid)
         data = os.read(fd, st.st_size + 1)
         if len(data) != st.st_size:  # changed while we read it: the careful way
             os.close(fd)
@@ -112,10 +107,13 @@ def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
     finally:
         if fd >= 0:
             os.close(fd)
-    record = _parse_for_row(data)
+    return file_sig(st), _checked_row(_parse_for_row(data), sid)
+
+
+def _checked_row(record: Record | None, sid: str) -> Row | None:
     if record is None or record.get("session_id") != sid:
-        return file_sig(st), None  # a file whose id disagrees with its name is no session
-    return file_sig(st), row_from_record(record)
+        return None  # a file whose id disagrees with its name is no session
+    return row_from_record(record)
 
 
 def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, tuple[FileSig, Row | None]]:
@@ -129,20 +127,23 @@ def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, tuple[FileSig, R
     found: dict[str, tuple[FileSig, Row | None]] = {}
     prefix = os.path.join(directory, "")
     open_, fstat, read, close, loads = os.open, os.fstat, os.read, os.close, orjson.loads
+    head_tail, big = sessionhead.row_record, sessionhead.MIN_SIZE
     for sid in sids:
         path = prefix + sid + SUFFIX
         try:
             fd = open_(path, _OPEN_FLAGS)
             try:
                 st = fstat(fd)
-                data = read(fd, st.st_size + 1) if stat.S_ISREG(st.st_mode) else b""
+                regular = stat.S_ISREG(st.st_mode)
+                record = head_tail(fd, st.st_size) if regular and st.st_size >= big else None
+                data = b"" if record is not None or not regular else read(fd, st.st_size + 1)
             finally:
                 close(fd)
-            record = loads(data)
+            if record is None and len(data) == st.st_size:
+                record = loads(data)
         except (OSError, orjson.JSONDecodeError, RecursionError):
             record = None
-        if (type(record) is dict and len(data) == st.st_size
-                and record.get("session_id") == sid and not _text_float(record)):
+        if type(record) is dict and record.get("session_id") == sid and not _text_float(record):
             found[sid] = (st.st_ino, st.st_size, st.st_mtime_ns), row_from_record(record)
         elif (careful := read_row(path, sid)) is not None:
             found[sid] = careful

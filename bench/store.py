@@ -65,6 +65,10 @@ def make_store(folder: Path, n: int, seed: int = 1, messages: int = 6, words: in
             workspace=f"/home/dev/{rng.choice(WORDS)}", model="anthropic/claude-sonnet-4.5",
             created_at=updated - 3600, updated_at=updated,
         ).__dict__
+        # Hermes' key order around the messages (`Session.save` in its api/models.py).
+        messages_ = record.pop("messages")
+        record.update(anchor_scene_index={}, messages=messages_, tool_calls=[],
+                      anchor_activity_scenes={}, context_messages=[])
         (folder / f"{sid}.json").write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2))
 
 
