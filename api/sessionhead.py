@@ -83,7 +83,7 @@ def row_record(fd: int, size: int) -> Record | None:
         start = head.find(_MESSAGES)
         if start < 0:
             return None
-    record = _parse_object(head[1:start])
+    record = _parse_object(head[:start] + b"}")
     if record is None or not _usable(record):
         return None
     first_message = start + len(_MESSAGES) - len(_ELEMENT) + 1
@@ -91,30 +91,29 @@ def row_record(fd: int, size: int) -> Record | None:
         tail_at = size - window
         if tail_at <= first_message:
             return None  # the tail would reach back into the head: read the file whole
-        found = _from_tail(os.pread(fd, window, tail_at), dict(record))
-        if found is not None:
-            return found
+        tail = os.pread(fd, window, tail_at)
+        end = _messages_end(tail) if tail.endswith(b"\n}") else None
+        if end is None:
+            return None
+        close, after = end
+        if after is not None:
+            if after.keys() & record.keys() or "messages" in after:
+                return None  # a key twice: the whole parse keeps the last one
+            record.update(after)
+            if not _usable(record):
+                return None
+        last = _last_timed(tail, close)
+        if last is not None:
+            record["messages"] = [last]
+            return record
+        for key in after or ():
+            del record[key]  # the longer tail finds them again
     return None
 
 
-def _from_tail(tail: bytes, record: Record) -> Record | None:
-    """`record` completed from the file's last bytes: the keys after the messages and the
-    last timed message; None when they do not hold them."""
-    if not tail.endswith(b"\n}"):
-        return None
-    end = _messages_end(tail, record)
-    if end is None:
-        return None
-    last = _last_timed(tail, end)
-    if last is None:
-        return None
-    record["messages"] = [last]
-    return record
-
-
-def _parse_object(members: bytes) -> Record | None:
+def _parse_object(text: bytes) -> Record | None:
     try:
-        value: Any = orjson.loads(b"{" + members + b"}")
+        value: Any = orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
     return value if type(value) is dict else None
@@ -137,10 +136,10 @@ def _usable(record: Record) -> bool:
     return True
 
 
-def _messages_end(tail: bytes, record: Record) -> int | None:
+def _messages_end(tail: bytes) -> tuple[int, Record | None] | None:
     """Where the messages array's last element ends in `tail`, found by walking the top-level
-    keys back from the file's end to `"tool_calls"`; the small keys on the way are parsed into
-    `record`. None when the walk leaves the tail or meets anything unexpected."""
+    keys back from the file's end to `"tool_calls"`, and the small keys on the way, parsed.
+    None when the walk leaves the tail or meets anything unexpected."""
     members: list[bytes] = []
     at = len(tail) - 2  # the final "\n}"
     while True:
@@ -159,14 +158,12 @@ def _messages_end(tail: bytes, record: Record) -> int | None:
     close = key - len(_MESSAGES_END)
     if close < 0 or not tail.startswith(_MESSAGES_END, close):
         return None
+    after = None
     if members:
-        after = _parse_object(b",".join(reversed(members)))
-        if after is None or after.keys() & record.keys() or "messages" in after:
+        after = _parse_object(b"{" + b",".join(reversed(members)) + b"}")
+        if after is None:
             return None
-        record.update(after)
-        if not _usable(record):
-            return None
-    return close + len(_LAST_CLOSE)
+    return close + len(_LAST_CLOSE), after
 
 
 def _last_timed(tail: bytes, end: int) -> dict[str, Any] | None:
