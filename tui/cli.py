@@ -158,13 +158,23 @@ class CommandError(Exception):
         self.status = status
 
 
+def subcommand(name: str, description: str, **options: Any) -> argparse.ArgumentParser:
+    """The parser of `session-browser NAME` (every command's starts so)."""
+    return argparse.ArgumentParser(prog=f"{PROG} {name}", description=description, **options)
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional STORE every command ends with."""
+    parser.add_argument("store", nargs="?", type=Path, metavar="STORE",
+                        help="the sessions folder (default: the one the app would open)")
+
+
 def command_parser(command: str) -> argparse.ArgumentParser:
     from tui.order import ORDER_NAMES
 
-    store_help = "the sessions folder (default: the one the app would open)"
     if command == "list":
-        parser = argparse.ArgumentParser(
-            prog=f"{PROG} list",
+        parser = subcommand(
+            "list",
             description="Print the sessions in the app's order (pinned first, then newest), "
             "one per line: id, last updated (UTC), messages, pinned/archived, title, "
             "tab-separated. Archived sessions are left out unless --all.",
@@ -175,8 +185,8 @@ def command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--sort", choices=sorted(ORDER_NAMES), default="updated",
                             help="the order (default: updated, as in the app)")
     else:
-        parser = argparse.ArgumentParser(
-            prog=f"{PROG} export",
+        parser = subcommand(
+            "export",
             description="Write one session as Markdown (title, metadata, every message): "
             "to stdout, or with -o to a file.",
         )
@@ -190,7 +200,7 @@ def command_parser(command: str) -> argparse.ArgumentParser:
         )
         parser.add_argument("--force", action="store_true",
                             help="replace FILE if it exists")
-    parser.add_argument("store", nargs="?", type=Path, metavar="STORE", help=store_help)
+    add_store_argument(parser)
     return parser
 
 

@@ -4,7 +4,8 @@ a second question; Esc goes back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -59,10 +60,20 @@ async def _open_trash(pilot: Pilot[None]) -> SessionBrowser:
     return app
 
 
-async def test_trash_lists_deleted_sessions_with_when(tmp_path: Path) -> None:
-    app = make_app(_trashed_store(tmp_path / "sessions"))
+@contextlib.asynccontextmanager
+async def _in_the_trash(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[SessionStore, SessionBrowser, Pilot[None]]]:
+    """The app over `_trashed_store`, its trash view open."""
+    store = _trashed_store(tmp_path / "sessions")
+    app = make_app(store)
     async with app.run_test(size=(120, 20)) as pilot:
         await _open_trash(pilot)
+        yield store, app, pilot
+
+
+async def test_trash_lists_deleted_sessions_with_when(tmp_path: Path) -> None:
+    async with _in_the_trash(tmp_path) as (_, app, pilot):
         found = _trash_lines(app)
         assert "Plan the Q3 roadmap" in found[0] and "deleted 3 h ago" in found[0]
         assert "deleted 2 days ago" in found[1]
@@ -71,10 +82,7 @@ async def test_trash_lists_deleted_sessions_with_when(tmp_path: Path) -> None:
 
 
 async def test_enter_restores(tmp_path: Path) -> None:
-    store = _trashed_store(tmp_path / "sessions")
-    app = make_app(store)
-    async with app.run_test(size=(120, 20)) as pilot:
-        await _open_trash(pilot)
+    async with _in_the_trash(tmp_path) as (store, app, pilot):
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, TrashScreen)
@@ -87,10 +95,7 @@ async def test_enter_restores(tmp_path: Path) -> None:
 
 
 async def test_d_deletes_for_good_after_a_second_question(tmp_path: Path) -> None:
-    store = _trashed_store(tmp_path / "sessions")
-    app = make_app(store)
-    async with app.run_test(size=(120, 20)) as pilot:
-        await _open_trash(pilot)
+    async with _in_the_trash(tmp_path) as (store, app, pilot):
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="ask")
         await pilot.press("n")  # no: still in the trash
