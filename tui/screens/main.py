@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from api.projects import Project
-from api.store import SessionStore, clean_title
+from api.store import SessionStore
 from tui.bulk import BulkEdits
 from tui.editing.controller import EditController
 from tui.keys import MAIN_KEYS, bindings
@@ -37,6 +37,7 @@ from tui.messages import RowChanged, RowsLoaded, RowsPreview, SettingChanged, St
 from tui.query import EMPTY, Query
 from tui.rows import Row, SessionRows
 from tui.screens.main_bulk import BulkActions
+from tui.screens.main_rename import RenameActions
 from tui.screens.main_usage import UsageActions
 from tui.search.panel import SearchPanel
 from tui.text import Clock, inert
@@ -69,7 +70,7 @@ CLOCK_REFRESH_SECONDS = 30.0
 GC_HOLD_SECONDS = 0.06
 
 
-class MainScreen(BulkActions, UsageActions, Screen[None]):
+class MainScreen(BulkActions, RenameActions, UsageActions, Screen[None]):
     """Browse, search, rename, pin and archive the sessions of one store."""
 
     # Its layout is main.tcss, read by the app (see `SessionBrowser.CSS_PATH`).
@@ -392,68 +393,3 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
         self.session_list.rows_changed(keep=keep)
         self.update_status()
         self.post_message(SettingChanged("sort", self.rows.order.name))
-
-    # ── the rename editor over the list ─────────────────────────────────────
-
-    def action_rename(self) -> None:
-        self._open_editor(retry=True)
-
-    def _open_editor(self, retry: bool) -> None:
-        row = self.highlighted
-        if row is None:
-            return
-        listing = self.session_list
-        listing.scroll_to_cursor()
-        region = listing.title_region(listing.cursor)
-        if region is None:  # scrolled away just now: open once the scroll has been drawn
-            if retry:
-                self.call_after_refresh(self._open_editor, False)
-            return
-        self.editor.open(row["session_id"], row["title"], region)
-        # Focus at once (`open` asks for it on the next turn of the event loop): keys already
-        # queued behind the r go into the editor.
-        self.set_focus(self.editor)
-        self.refresh_bindings()
-
-    @on(SessionList.Resized)
-    def place_editor(self) -> None:
-        """Keep an open rename editor over its session's title cell (the row may have moved:
-        a save landed and reordered the list, the wheel scrolled, the terminal was resized)."""
-        editor, listing = self.editor, self.session_list
-        if editor.session_id is None:
-            return
-        index = self.rows.index_of(editor.session_id)
-        if index is None:  # the session left the view: nothing to edit any more
-            self.close_editor()
-            return
-        if listing.cursor != index:
-            listing.move_to(index)
-        region = listing.title_region(index)
-        if region is None:
-            listing.scroll_to_cursor()  # scrolling calls back here once the row is visible
-            return
-        editor.styles.offset = (region.x, region.y)
-        editor.styles.width = region.width
-
-    @on(RenameEditor.Done)
-    def _rename_done(self, message: RenameEditor.Done) -> None:
-        editor = message.editor
-        if not editor.is_open or editor.session_id != message.session_id:
-            return
-        if message.title is None or message.title == editor.original:
-            self.close_editor()  # cancelled, or Enter on the title as it was: nothing to write
-            return
-        if not clean_title(message.title):
-            self.notify(
-                "A title cannot be empty: type one, or press Esc to keep the old title.",
-                title="Rename", severity="warning", markup=False,
-            )
-            return
-        self.close_editor()
-        if self.rows.get(message.session_id) is not None:
-            self.edits.rename(message.session_id, message.title)
-
-    def close_editor(self) -> None:
-        self.editor.close()
-        self.session_list.focus()
-        self.refresh_bindings()

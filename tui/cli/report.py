@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from api.stats import Stats
-from tui.cli import (
+from tui.cli.commands import (
     PROG,
     CommandError,
     _reason,

@@ -331,16 +331,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS:
         return run_command(argv)
     if argv and argv[0] in ("stats", "open"):
-        from tui.cli_report import run_report
+        from tui.cli.report import run_report
 
         return run_report(argv)
-    if argv and argv[0] in BULK_COMMANDS:  # archive ... QUERY, trash ...: see tui.cli_bulk
-        from tui import cli_bulk
+    if argv and argv[0] in BULK_COMMANDS:  # archive ... QUERY, trash ...: see tui.cli.bulk
+        from tui.cli import bulk
 
-        return cli_bulk.main(argv)
+        return bulk.main(argv)
     args = build_parser().parse_args(argv)
     if args.print_config:
-        from tui.cli_report import print_config
+        from tui.cli.report import print_config
 
         return print_config(args.webui)
     try:

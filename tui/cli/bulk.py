@@ -9,7 +9,7 @@
 QUERY is the search line's language (`older:30d -is:pinned`). Archived sessions are acted on
 only when QUERY says `is:archived` (as the app shows them), except by `unarchive`, which acts
 only on them. Without `--yes` a terminal is asked once; with no terminal to ask, nothing is
-done. Statuses as `tui.cli`: 2 for a usage error, 1 when the work failed.
+done. Statuses as `tui.cli.commands`: 2 for a usage error, 1 when the work failed.
 
 The edits go as the app's do (`tui.editing.route`): through a running Hermes WebUI while it
 serves the store (else it would undo them from its memory, or keep listing what was deleted),
@@ -30,7 +30,7 @@ from api.batch import BatchResult
 from api.records import is_safe_id
 from api.trash import DEFAULT_KEEP_DAYS
 from api.webui import WebUIBlocked
-from tui.cli import (
+from tui.cli.commands import (
     PROG,
     CommandError,
     _reason,
