@@ -16,6 +16,7 @@ from tui_helpers import (
     build_store,
     loaded,
     make_app,
+    notifications,
     settled,
     shown_ids,
     wait_until,
@@ -92,6 +93,56 @@ async def test_enter_restores(tmp_path: Path) -> None:
         assert store.load("aaaa00000003").title == "Plan the Q3 roadmap"
         await pilot.press("escape")
         await wait_until(pilot, lambda: "aaaa00000003" in shown_ids(app), what="row back")
+
+
+async def _delete_then_restore_one_in_the_trash(pilot: Pilot[None], keys: str) -> str:
+    """Delete what `keys` select (d, y), then restore the first trash entry (T, Enter, Esc);
+    returns the restored id."""
+    app = pilot.app
+    assert isinstance(app, SessionBrowser)
+    await pilot.press(*keys, "d")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="ask")
+    await pilot.press("y")
+    await settled(pilot)
+    await pilot.press("T")
+    await wait_until(pilot, lambda: isinstance(app.screen, TrashScreen)
+                     and app.screen.listing.option_count > 0, what="the trash")
+    screen = app.screen
+    assert isinstance(screen, TrashScreen)
+    restored, count = screen.entries[0].session_id, screen.listing.option_count
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: screen.listing.option_count == count - 1, what="restored")
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: restored in shown_ids(app), what="row back")
+    return restored
+
+
+async def test_a_restore_from_the_trash_retires_the_deletes_undo(tmp_path: Path) -> None:
+    """`u` after a delete whose sessions came back through the trash view: it restores only
+    what is still in the trash, and says nothing untrue ("not in the trash")."""
+    store = build_store(tmp_path / "sessions")
+    app = make_app(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        first, second = shown_ids(app)[:2]
+        restored = await _delete_then_restore_one_in_the_trash(pilot, "  ")  # mark both
+        other = second if restored == first else first
+        assert other not in shown_ids(app)
+        await pilot.press("u")  # the rest of the delete comes back, and only that
+        await wait_until(pilot, lambda: other in shown_ids(app), what="the other back")
+        await settled(pilot)
+        assert any("Undid the delete of 1 session" in m for m in notifications(app))
+        await pilot.press("u")
+        await settled(pilot)
+        assert notifications(app)[-1] == "Nothing to undo."
+        # One session, deleted and restored in the view: its delete leaves nothing to undo.
+        again = await _delete_then_restore_one_in_the_trash(pilot, "")
+        assert (store.directory / f"{again}.json").exists()
+        await pilot.press("u")
+        await settled(pilot)
+        assert notifications(app)[-1] == "Nothing to undo."
+        assert not any("not in the trash" in m for m in notifications(app)), notifications(app)
+        assert {first, second, again} <= set(shown_ids(app))
 
 
 async def test_d_deletes_for_good_after_a_second_question(tmp_path: Path) -> None:

@@ -180,7 +180,8 @@ def command_parser(command: str) -> argparse.ArgumentParser:
             "tab-separated. Archived sessions are left out unless --all.",
         )
         parser.add_argument("--json", action="store_true",
-                            help="print a JSON array of the index rows instead")
+                            help="print a JSON array of the index rows instead, with the usage "
+                            "figures each session has (one it lacks is left out, not 0)")
         parser.add_argument("--all", action="store_true", help="include archived sessions")
         parser.add_argument("--sort", choices=sorted(ORDER_NAMES), default="updated",
                             help="the order (default: updated, as in the app)")
@@ -241,7 +242,7 @@ def _reason(exc: BaseException) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     from api.projects import load_projects
-    from api.records import ROW_KEYS
+    from api.records import ROW_KEYS, USAGE_KEYS
     from tui.order import ORDER_NAMES
     from tui.rows import SessionRows
     from tui.text import inert
@@ -258,6 +259,8 @@ def run_list(args: argparse.Namespace) -> int:
         items: list[dict[str, Any]] = []
         for row in rows:
             item = {key: row.get(key) for key in ROW_KEYS}
+            # Usage as the row has it: a figure the session lacks stays out, never 0.
+            item.update({key: row[key] for key in USAGE_KEYS if key in row})
             project = projects.get(row.get("project_id") or "")
             item["project_name"] = project.name if project is not None else None
             items.append(item)

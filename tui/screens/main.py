@@ -348,6 +348,9 @@ class MainScreen(BulkActions, RenameActions, UsageActions, Screen[None]):
         """An edit changed a row (or only the count of pending saves): put it on screen, the
         cursor staying on the session it was on."""
         row = change.row
+        if change.gone:
+            self._drop_row(change.session_id)
+            return
         if change.reread or row is None:
             self.update_status()
             return
@@ -358,6 +361,17 @@ class MainScreen(BulkActions, RenameActions, UsageActions, Screen[None]):
             self.refresh_bindings()
         if self.editor.is_open:
             self.call_after_refresh(self.place_editor)
+
+    def _drop_row(self, session_id: str) -> None:
+        """A save found the session deleted by another program: off the list and the marks
+        (an open rename editor on it closes), the cursor staying where it was."""
+        if self.editor.session_id == session_id:
+            self.close_editor()
+        keep = self.cursor_id()
+        self.rows.remove(session_id)
+        self.marked.discard(session_id)
+        self._show_view(keep)
+        self.refresh_bindings()
 
     def action_toggle_pin(self) -> None:
         self._toggle("pinned", "pin", "unpin", self.edits.toggle_pin)
