@@ -38,6 +38,7 @@ from tui.query import EMPTY, Query
 from tui.rows import Row, SessionRows
 from tui.screens.main_bulk import BulkActions
 from tui.screens.main_rename import RenameActions
+from tui.screens.main_status import StatusText
 from tui.screens.main_usage import UsageActions
 from tui.search.panel import SearchPanel
 from tui.text import Clock, inert
@@ -70,7 +71,7 @@ CLOCK_REFRESH_SECONDS = 30.0
 GC_HOLD_SECONDS = 0.06
 
 
-class MainScreen(BulkActions, RenameActions, UsageActions, Screen[None]):
+class MainScreen(BulkActions, RenameActions, StatusText, UsageActions, Screen[None]):
     """Browse, search, rename, pin and archive the sessions of one store."""
 
     # Its layout is main.tcss, read by the app (see `SessionBrowser.CSS_PATH`).
@@ -149,23 +150,6 @@ class MainScreen(BulkActions, RenameActions, UsageActions, Screen[None]):
         """The session the list's keys act on (none while the rename editor is open)."""
         return None if self.editor.is_open else self.session_list.highlighted
 
-    def update_status(self) -> None:
-        """The status line: how many sessions, how many shown, the order, edits being saved,
-        and where they go when that is worth saying (through Hermes WebUI, or why not)."""
-        if not self.loaded:
-            return
-        text = f"{self.rows.total:,} sessions · {len(self.rows):,} shown"
-        if self.rows.show_archived:
-            text += " (with archived)"
-        text += f" · by {self.rows.order.label}" + self.marks_text()
-        pending = self.edits.pending
-        if pending:
-            text += f" · saving {pending}…"
-        via = self.edits_via()
-        if via:
-            text += f" · {via}"
-        self.counts.update(text)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """What the footer offers follows the state: no edit keys while renaming (they type
         into the editor), dimmed ones when there is no session to act on."""
@@ -192,18 +176,6 @@ class MainScreen(BulkActions, RenameActions, UsageActions, Screen[None]):
     def cursor_id(self) -> str | None:
         current = self.session_list.highlighted
         return current["session_id"] if current is not None else None
-
-    def update_placeholder(self) -> None:
-        listing, rows = self.session_list, self.rows
-        if not rows.total:
-            listing.placeholder = "No sessions in this store yet."
-        elif not rows.query.empty:
-            listing.placeholder = (
-                f"No session matches “{inert(rows.query.text.strip())}”"
-                + (" by title, workspace or model." if rows.query.words else ".")
-            )
-        else:
-            listing.placeholder = "Every session is archived: press A to show them."
 
     # ── loading and live updates ────────────────────────────────────────────
 
