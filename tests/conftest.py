@@ -49,6 +49,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 _HYPOTHESIS_HOME = pytest.StashKey[str]()
 
+#: Files of the longest tests (the monkey alone takes most of a minute on a 2-core runner),
+#: started first: with two workers (`-n 2` in addopts) a long test handed out last would end
+#: the run alone while the other worker idles. Only the order changes; a name that goes stale
+#: costs time, never a test.
+LONG_FIRST = (
+    "tests/tui/test_monkey.py",
+    "tests/test_crash.py",
+    "tests/test_store_concurrency.py",
+    "tests/test_trash_crash.py",
+    "tests/test_trash_hermes.py",
+    "tests/tui/test_webui_app.py",
+    "tests/test_hostile.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: every file keeps its own order
+
 
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

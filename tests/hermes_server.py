@@ -55,22 +55,15 @@ class HermesServer:
     process: subprocess.Popen[bytes] | None = None
     cookie: str = field(default="", repr=False)
     pid: int = 0
+    #: Its HOME, its state folder (`state/sessions` is the store) and its output.
+    home: Path = field(init=False)
+    state: Path = field(init=False)
+    sessions: Path = field(init=False)
+    log: Path = field(init=False)
 
-    @property
-    def home(self) -> Path:
-        return self.root / "home"
-
-    @property
-    def state(self) -> Path:
-        return self.root / "state"
-
-    @property
-    def sessions(self) -> Path:
-        return self.state / "sessions"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "server.log"
+    def __post_init__(self) -> None:
+        self.home, self.state = self.root / "home", self.root / "state"
+        self.sessions, self.log = self.state / "sessions", self.root / "server.log"
 
     @property
     def address(self) -> WebUIAddress:

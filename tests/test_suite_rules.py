@@ -48,6 +48,16 @@ def test_every_test_has_a_time_limit(pytestconfig: pytest.Config) -> None:
     assert 0 < float(pytestconfig.getini("timeout")) <= 600
 
 
+def test_the_suite_runs_on_two_workers_from_the_test_extra(pytestconfig: pytest.Config) -> None:
+    """`-n 2` in addopts needs pytest-xdist, which a fresh clone gets only from `.[test]`."""
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]["test"]
+    assert any(dep.startswith("pytest-xdist") for dep in extra)
+    ini = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "-n 2" in ini["addopts"]
+    assert pytestconfig.pluginmanager.hasplugin("xdist")
+
+
 def test_hypothesis_runs_the_ci_profile_and_writes_nothing_into_the_repository() -> None:
     assert settings.default.derandomize, "examples must be the same on every run"
     assert settings.default.database is None

@@ -30,14 +30,20 @@ def _index_ids(folder: Path) -> set[str]:
     return {row["session_id"] for row in json.loads((folder / "_index.json").read_bytes())}
 
 
+def _three_and_a_bak(tmp_path: Path, sid: str, bak: bytes) -> tuple[SessionStore, Path, bytes]:
+    """Three sessions, `sid` with a `<id>.json.bak` beside it (Hermes keeps one); the store,
+    its folder and the bytes of `sid`'s file."""
+    store = make_store(tmp_path / "sessions", 3)
+    folder = store.directory
+    (folder / f"{sid}.json.bak").write_bytes(bak)
+    return store, folder, (folder / f"{sid}.json").read_bytes()
+
+
 def test_delete_moves_file_and_bak_to_the_trash_drops_the_row_and_tombstones(
     tmp_path: Path,
 ) -> None:
-    store = make_store(tmp_path / "sessions", 3)
-    folder = store.directory
-    original = (folder / "s001.json").read_bytes()
+    store, folder, original = _three_and_a_bak(tmp_path, "s001", b'{"older": true}')
     original_inode = (folder / "s001.json").stat().st_ino
-    (folder / "s001.json.bak").write_bytes(b'{"older": true}')
 
     result = store.delete_many(["s001"])
 
@@ -61,10 +67,7 @@ def test_delete_moves_file_and_bak_to_the_trash_drops_the_row_and_tombstones(
 def test_restore_puts_back_every_byte_the_row_and_clears_the_tombstones(
     tmp_path: Path,
 ) -> None:
-    store = make_store(tmp_path / "sessions", 3)
-    folder = store.directory
-    original = (folder / "s002.json").read_bytes()
-    (folder / "s002.json.bak").write_bytes(b"{}")
+    store, folder, original = _three_and_a_bak(tmp_path, "s002", b"{}")
     tombstones.save_ids(folder / tombstones.PRUNED_NAME, ["s002", "zzz"], tombstones.PRUNED_CAP)
     store.delete_many(["s002", "s000"])
     assert _tombstone(folder) == ["s000", "s002"]

@@ -76,6 +76,14 @@ def served(server: HermesServer, store: SessionStore, sid: str, title: str) -> N
     assert server.session(sid)["title"] == title
 
 
+def served_store(server: HermesServer, titles: dict[str, str]) -> SessionStore:
+    """A store over the WebUI's own folder, these sessions (id: title) open in the WebUI."""
+    store = SessionStore(server.sessions)
+    for sid, title in titles.items():
+        served(server, store, sid, title)
+    return store
+
+
 def route_to(server: HermesServer, store: SessionStore, **env: str) -> EditRoute:
     return EditRoute(store, server.address, env=env)
 
@@ -88,8 +96,7 @@ def test_an_edit_written_only_to_the_file_is_reverted_by_the_webui(
     hermes: HermesServer,
 ) -> None:
     """Why edits must go through the WebUI: its draft autosave puts its memory back."""
-    store = SessionStore(hermes.sessions)
-    served(hermes, store, "aa01", "Original")
+    store = served_store(hermes, {"aa01": "Original"})
     store.rename("aa01", "Ours")
     assert on_disk(store, "aa01")["title"] == "Ours"
     hermes.draft("aa01", "typing in the browser")
@@ -98,9 +105,7 @@ def test_an_edit_written_only_to_the_file_is_reverted_by_the_webui(
 
 @needs_hermes
 def test_edits_through_the_webui_survive_its_autosave(hermes: HermesServer) -> None:
-    store = SessionStore(hermes.sessions)
-    for sid in ("aa01", "aa02", "aa03"):
-        served(hermes, store, sid, f"Session {sid}")
+    store = served_store(hermes, {sid: f"Session {sid}" for sid in ("aa01", "aa02", "aa03")})
     route = route_to(hermes, store)
     replaced: dict[str, Any] = {}
     row = route.rename("aa01", "  Renamed   via\nthe route ", replaced=replaced)
@@ -137,8 +142,7 @@ def test_edits_through_the_webui_survive_its_autosave(hermes: HermesServer) -> N
 def test_an_update_the_webui_has_no_endpoint_for_is_refused_before_anything_is_sent(
     hermes: HermesServer,
 ) -> None:
-    store = SessionStore(hermes.sessions)
-    served(hermes, store, "aa01", "Kept")
+    store = served_store(hermes, {"aa01": "Kept"})
     route = route_to(hermes, store)
     with pytest.raises(WebUIRefused, match="cannot set note") as caught:
         route.update("aa01", {"title": "New", "note": "x"})

@@ -12,7 +12,7 @@ from test_webui import PASSWORD, add_session, index_row, on_disk, route_to, serv
 
 from api.store import SessionStore
 from api.webui import WebUIAddress, WebUIPasswordNeeded
-from tui import cli_bulk
+from tui.cli import bulk as cli_bulk
 from tui.editing.route import EditRoute
 
 __all__ = ["hermes"]  # the fixture, imported for pytest

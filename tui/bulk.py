@@ -168,9 +168,10 @@ class BulkEdits(Widget):
         if back:
             self.view.show_rows(dict(back))
         self._tell(batch, result, message.error)
-        if result.done and batch.undo is not None:
-            undo = batch.undo(result)
-            self.edits.undo_stack.push_batch(batch.what, lambda: self._undo(undo))
+        undo = batch.undo
+        if result.done and undo is not None:
+            self.edits.undo_stack.push_batch(
+                batch.what, result.done, lambda ids: self._undo(undo(BatchResult(done=ids))))
         # The list as the store has it now, read whole: a row put back above may be of a
         # session another program deleted meanwhile, which a diff of two reads never sees.
         self.view.reload_rows(whole=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -23,3 +24,10 @@ def describe_error(
     else:
         reason = str(error) or type(error).__name__
     return f"Could not {what}: {reason}"
+
+
+def session_gone(error: BaseException | None, session_id: str) -> bool:
+    """Did an edit fail because another program deleted the session's file (not because the
+    whole store folder went, which names the folder)?"""
+    return (isinstance(error, FileNotFoundError) and error.filename is not None
+            and Path(error.filename).name == f"{session_id}.json")

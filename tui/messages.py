@@ -27,11 +27,13 @@ class RowChanged:
 
     `row` is None when the session is not in the list (only the count of pending saves
     changed). `reread`: another program changed the session, so its messages may have
-    changed too (an open transcript reads it again); otherwise it is the user's edit."""
+    changed too (an open transcript reads it again); otherwise it is the user's edit.
+    `gone`: a save found the session deleted by another program: its row leaves the list."""
 
     session_id: str
     row: Row | None
     reread: bool = False
+    gone: bool = False
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 from tui_helpers import DAY, NOW, read_record
 
 from api.store import SessionStore
-from tui import cli_bulk
+from tui.cli import bulk as cli_bulk
 from tui.cli import main
 
 Capture = pytest.CaptureFixture[str]

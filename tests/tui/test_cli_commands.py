@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tui_helpers import NOW
+from usage_helpers import USAGE, usage_store
 
 from api.store import SessionStore
 from tui.cli import main
@@ -53,6 +54,26 @@ def test_list_all_sorted_and_json(store: SessionStore, capsys: Capture) -> None:
                                                                     "aaaa00000001"]
     assert items[0]["updated_at"] == NOW - 7200 and items[0]["project_name"] is None
     assert items[-1]["title"] == "Escape \x1b[2J\x1b]52;c;aGk=\x07 stays inert"  # JSON: exact
+
+
+def test_list_json_carries_the_usage_rows_carry_and_leaves_missing_missing(
+    tmp_path: Path, capsys: Capture
+) -> None:
+    store = usage_store(tmp_path / "sessions")
+    store.update("aaaa00000001", {"cache_read_tokens": 3_000, "cache_write_tokens": 120},
+                 touch=False)
+    status, out, _ = run(capsys, "list", "--json", "--all", str(store.directory))
+    items = {item["session_id"]: item for item in json.loads(out)}
+    assert status == 0
+    for sid, (tokens_in, tokens_out, cost) in USAGE.items():
+        usage = (items[sid]["input_tokens"], items[sid]["output_tokens"],
+                 items[sid]["estimated_cost"])
+        assert usage == (tokens_in, tokens_out, cost)
+    assert (items["aaaa00000001"]["cache_read_tokens"],
+            items["aaaa00000001"]["cache_write_tokens"]) == (3_000, 120)
+    assert "cache_read_tokens" not in items["aaaa00000003"]  # unknown, not 0
+    without = items["aaaa00000002"]
+    assert not {"input_tokens", "output_tokens", "estimated_cost"} & set(without)
 
 
 def test_list_names_projects(hermes_store: SessionStore, capsys: Capture) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import tui.cli_report as report
+import tui.cli.report as report
 from api.store import SessionStore
 from tui.cli import main
 

@@ -16,7 +16,7 @@ from tui_helpers import DAY, HOUR
 from tui.editing.ledger import Edit, EditLedger
 from tui.editing.undo import Revert, UndoStack
 from tui.exporting import export_name, slug, write_new
-from tui.marks import fit_left_marked, fit_marked
+from tui.highlights import fit_left_marked, fit_marked
 from tui.order import ORDERS, display_order, key_for
 from tui.query import EMPTY, Query, find_spans, haystack
 from tui.rows import SessionRows

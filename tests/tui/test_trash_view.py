@@ -4,7 +4,8 @@ a second question; Esc goes back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -15,6 +16,7 @@ from tui_helpers import (
     build_store,
     loaded,
     make_app,
+    notifications,
     settled,
     shown_ids,
     wait_until,
@@ -59,10 +61,20 @@ async def _open_trash(pilot: Pilot[None]) -> SessionBrowser:
     return app
 
 
-async def test_trash_lists_deleted_sessions_with_when(tmp_path: Path) -> None:
-    app = make_app(_trashed_store(tmp_path / "sessions"))
+@contextlib.asynccontextmanager
+async def _in_the_trash(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[SessionStore, SessionBrowser, Pilot[None]]]:
+    """The app over `_trashed_store`, its trash view open."""
+    store = _trashed_store(tmp_path / "sessions")
+    app = make_app(store)
     async with app.run_test(size=(120, 20)) as pilot:
         await _open_trash(pilot)
+        yield store, app, pilot
+
+
+async def test_trash_lists_deleted_sessions_with_when(tmp_path: Path) -> None:
+    async with _in_the_trash(tmp_path) as (_, app, pilot):
         found = _trash_lines(app)
         assert "Plan the Q3 roadmap" in found[0] and "deleted 3 h ago" in found[0]
         assert "deleted 2 days ago" in found[1]
@@ -71,10 +83,7 @@ async def test_trash_lists_deleted_sessions_with_when(tmp_path: Path) -> None:
 
 
 async def test_enter_restores(tmp_path: Path) -> None:
-    store = _trashed_store(tmp_path / "sessions")
-    app = make_app(store)
-    async with app.run_test(size=(120, 20)) as pilot:
-        await _open_trash(pilot)
+    async with _in_the_trash(tmp_path) as (store, app, pilot):
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, TrashScreen)
@@ -86,11 +95,58 @@ async def test_enter_restores(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: "aaaa00000003" in shown_ids(app), what="row back")
 
 
-async def test_d_deletes_for_good_after_a_second_question(tmp_path: Path) -> None:
-    store = _trashed_store(tmp_path / "sessions")
+async def _delete_then_restore_one_in_the_trash(pilot: Pilot[None], keys: str) -> str:
+    """Delete what `keys` select (d, y), then restore the first trash entry (T, Enter, Esc);
+    returns the restored id."""
+    app = pilot.app
+    assert isinstance(app, SessionBrowser)
+    await pilot.press(*keys, "d")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="ask")
+    await pilot.press("y")
+    await settled(pilot)
+    await pilot.press("T")
+    await wait_until(pilot, lambda: isinstance(app.screen, TrashScreen)
+                     and app.screen.listing.option_count > 0, what="the trash")
+    screen = app.screen
+    assert isinstance(screen, TrashScreen)
+    restored, count = screen.entries[0].session_id, screen.listing.option_count
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: screen.listing.option_count == count - 1, what="restored")
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: restored in shown_ids(app), what="row back")
+    return restored
+
+
+async def test_a_restore_from_the_trash_retires_the_deletes_undo(tmp_path: Path) -> None:
+    """`u` after a delete whose sessions came back through the trash view: it restores only
+    what is still in the trash, and says nothing untrue ("not in the trash")."""
+    store = build_store(tmp_path / "sessions")
     app = make_app(store)
     async with app.run_test(size=(120, 20)) as pilot:
-        await _open_trash(pilot)
+        await loaded(pilot)
+        first, second = shown_ids(app)[:2]
+        restored = await _delete_then_restore_one_in_the_trash(pilot, "  ")  # mark both
+        other = second if restored == first else first
+        assert other not in shown_ids(app)
+        await pilot.press("u")  # the rest of the delete comes back, and only that
+        await wait_until(pilot, lambda: other in shown_ids(app), what="the other back")
+        await settled(pilot)
+        assert any("Undid the delete of 1 session" in m for m in notifications(app))
+        await pilot.press("u")
+        await settled(pilot)
+        assert notifications(app)[-1] == "Nothing to undo."
+        # One session, deleted and restored in the view: its delete leaves nothing to undo.
+        again = await _delete_then_restore_one_in_the_trash(pilot, "")
+        assert (store.directory / f"{again}.json").exists()
+        await pilot.press("u")
+        await settled(pilot)
+        assert notifications(app)[-1] == "Nothing to undo."
+        assert not any("not in the trash" in m for m in notifications(app)), notifications(app)
+        assert {first, second, again} <= set(shown_ids(app))
+
+
+async def test_d_deletes_for_good_after_a_second_question(tmp_path: Path) -> None:
+    async with _in_the_trash(tmp_path) as (store, app, pilot):
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="ask")
         await pilot.press("n")  # no: still in the trash

@@ -97,16 +97,30 @@ async def test_read_only_store_puts_row_back_and_says_why(
 
 
 async def test_file_deleted_meanwhile(store: SessionStore) -> None:
+    """A single edit of a session another program deleted: the row leaves the list (as after
+    a batch), the message says why, and nothing is resurrected."""
     app = make_app(store)
     async with app.run_test(size=(100, 20)) as pilot:
         await loaded(pilot)
         await pilot.press("j", "j")
+        title = app.main.rows.get("aaaa00000003")["title"]  # type: ignore[index]
         os.unlink(store.directory / "aaaa00000003.json")
         await pilot.press("a")
         await settled(pilot)
-        assert "aaaa00000003" in shown_ids(app)  # put back as it was
-        assert any("deleted" in m for m in notifications(app))
+        assert "aaaa00000003" not in shown_ids(app)
+        assert app.main.rows.get("aaaa00000003") is None  # not only hidden: gone
+        assert not any(title in line for line in row_lines(app))
+        said = [m for m in notifications(app) if "deleted by another program" in m]
+        assert said and title in said[0], notifications(app)
         assert not (store.directory / "aaaa00000003.json").exists()  # not resurrected
+        # A rename of another deleted one goes the same way; the cursor stays in the list.
+        os.unlink(store.directory / "aaaa00000001.json")
+        app.main.session_list.move_to(app.main.rows.index_of("aaaa00000001") or 0)
+        await pilot.press("r", *"new", "enter")
+        await settled(pilot)
+        assert "aaaa00000001" not in shown_ids(app)
+        assert app.main.session_list.highlighted is not None
+        assert not (store.directory / "aaaa00000001.json").exists()
 
 
 async def test_a_failing_edit_does_not_undo_a_later_one(

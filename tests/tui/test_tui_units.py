@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from tui_helpers import DAY, HOUR, MIN, NOW
 
-from tui.cli import main, resolve_store
+from tui.cli import main
+from tui.cli.commands import resolve_store
 from tui.editing.ledger import Edit, EditLedger
 from tui.live.diff import RowsDelta, diff_rows, forget
 from tui.order import sort_key
@@ -252,7 +253,7 @@ def test_no_store_found_opens_the_demo_with_a_banner(
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)
-    from tui.cli import build_parser
+    from tui.cli.commands import build_parser
 
     resolved = resolve_store(build_parser().parse_args([]))
     assert not isinstance(resolved, str)
@@ -270,7 +271,7 @@ def test_default_store_is_opened_when_it_exists(
 ) -> None:
     monkeypatch.setenv("HERMES_WEBUI_STATE_DIR", str(tmp_path / "state"))
     (tmp_path / "state" / "sessions").mkdir(parents=True)
-    from tui.cli import build_parser
+    from tui.cli.commands import build_parser
 
     resolved = resolve_store(build_parser().parse_args([]))
     assert not isinstance(resolved, str)

@@ -26,7 +26,7 @@ from tui.editing.ledger import Edit, EditLedger
 from tui.editing.queue import SaveQueue
 from tui.editing.saver import Saver, SaverFor
 from tui.editing.undo import Revert, UndoStack
-from tui.errors import describe_error
+from tui.errors import describe_error, session_gone
 from tui.messages import RowChanged, SaveFinished
 from tui.rows import Row
 from tui.screens.webui_choice import WebUIChoice
@@ -167,7 +167,7 @@ class EditController:
             self.app.notify("Nothing to undo.", title="Undo", markup=False, timeout=3)
             return
         if entry.run is not None:  # a batch (tui.editing.batch): undone as one step
-            entry.run()
+            entry.run(list(entry.ids))
             return
         row = self.rows(entry.session_id)
         if row is None:
@@ -192,6 +192,9 @@ class EditController:
         self._epoch += 1
         self._landed[sid] = self._epoch
         row = self.ledger.settle(edit, message.row)
+        if session_gone(message.error, sid):  # putting the row back would show a ghost
+            self._gone(edit, row)
+            return
         self.changed.publish(RowChanged(sid, row if self.rows(sid) is not None else None))
         if isinstance(message.error, WebUIBlocked):  # the person chooses: neither written
             self._ask_about_webui(edit, message.error)  # behind the WebUI's back nor dropped
@@ -201,6 +204,16 @@ class EditController:
                 describe_error(message.error, f"{edit.what} {quote(row['title'])}"),
                 title="Not saved", severity="error", markup=False, timeout=8,
             )
+
+    def _gone(self, edit: Edit, row: Row) -> None:
+        """Another program deleted the session: its row leaves the list, as after a batch."""
+        self.undo_stack.discard(edit)
+        self.changed.publish(RowChanged(edit.session_id, None, gone=True))
+        self.app.notify(
+            f"Could not {edit.what} {quote(row['title'])}: the session was deleted by another "
+            "program, so it is no longer listed.",
+            title="Not saved", severity="error", markup=False, timeout=8,
+        )
 
     def _ask_about_webui(self, edit: Edit, error: WebUIBlocked) -> None:
         """Retry through the WebUI, write the file anyway, or cancel (the row is back already,

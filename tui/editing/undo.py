@@ -9,8 +9,8 @@ same way). An edit whose save failed was already put back on screen, so its entr
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from tui.editing.ledger import Edit
@@ -39,8 +39,10 @@ class Revert:
 class UndoEntry:
     edit: Edit  # the edit this entry undoes
     revert: Revert
-    #: A batch's undo (`tui.editing.batch`): run instead of `revert`, as one step.
-    run: Callable[[], None] | None = None
+    #: A batch's undo (`tui.editing.batch`): run instead of `revert`, as one step, on the
+    #: sessions of `ids` (those the batch did that are still to set back).
+    run: Callable[[list[str]], None] | None = None
+    ids: tuple[str, ...] = ()
 
     @property
     def session_id(self) -> str:
@@ -57,13 +59,26 @@ class UndoStack:
     def push(self, edit: Edit, revert: Revert) -> None:
         self._entries.append(UndoEntry(edit, revert))
 
-    def push_batch(self, what: str, run: Callable[[], None]) -> None:
-        """A batch of many sessions: one step, undone by `run`."""
+    def push_batch(self, what: str, ids: list[str], run: Callable[[list[str]], None]) -> None:
+        """A batch of many sessions (`ids`: those it did): one step, undone by `run(ids)`."""
         edit = Edit("", {}, what)
-        self._entries.append(UndoEntry(edit, Revert({}, _no_save), run))
+        self._entries.append(UndoEntry(edit, Revert({}, _no_save), run, tuple(ids)))
 
     def pop(self) -> UndoEntry | None:
         return self._entries.pop() if self._entries else None
+
+    def retire_deletes(self, restored: Collection[str]) -> None:
+        """Sessions came back from the trash another way (the trash view): a delete's undo
+        no longer covers them, and one that covered only them is gone (else `u` would
+        answer "not in the trash" for what is plainly back)."""
+        if not restored:
+            return
+        for at, entry in enumerate(list(self._entries)):
+            if entry.edit.what == "delete":
+                left = tuple(sid for sid in entry.ids if sid not in restored)
+                self._entries[at] = replace(entry, ids=left)
+        for entry in [e for e in self._entries if e.edit.what == "delete" and not e.ids]:
+            self._entries.remove(entry)
 
     def discard(self, edit: Edit) -> None:
         """The edit's save failed: there is nothing left to undo for it."""

@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from api.projects import Project
-from api.store import SessionStore, clean_title
+from api.store import SessionStore
 from tui.bulk import BulkEdits
 from tui.editing.controller import EditController
 from tui.keys import MAIN_KEYS, bindings
@@ -37,6 +37,8 @@ from tui.messages import RowChanged, RowsLoaded, RowsPreview, SettingChanged, St
 from tui.query import EMPTY, Query
 from tui.rows import Row, SessionRows
 from tui.screens.main_bulk import BulkActions
+from tui.screens.main_rename import RenameActions
+from tui.screens.main_status import StatusText
 from tui.screens.main_usage import UsageActions
 from tui.search.panel import SearchPanel
 from tui.text import Clock, inert
@@ -69,7 +71,7 @@ CLOCK_REFRESH_SECONDS = 30.0
 GC_HOLD_SECONDS = 0.06
 
 
-class MainScreen(BulkActions, UsageActions, Screen[None]):
+class MainScreen(BulkActions, RenameActions, StatusText, UsageActions, Screen[None]):
     """Browse, search, rename, pin and archive the sessions of one store."""
 
     # Its layout is main.tcss, read by the app (see `SessionBrowser.CSS_PATH`).
@@ -148,23 +150,6 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
         """The session the list's keys act on (none while the rename editor is open)."""
         return None if self.editor.is_open else self.session_list.highlighted
 
-    def update_status(self) -> None:
-        """The status line: how many sessions, how many shown, the order, edits being saved,
-        and where they go when that is worth saying (through Hermes WebUI, or why not)."""
-        if not self.loaded:
-            return
-        text = f"{self.rows.total:,} sessions · {len(self.rows):,} shown"
-        if self.rows.show_archived:
-            text += " (with archived)"
-        text += f" · by {self.rows.order.label}" + self.marks_text()
-        pending = self.edits.pending
-        if pending:
-            text += f" · saving {pending}…"
-        via = self.edits_via()
-        if via:
-            text += f" · {via}"
-        self.counts.update(text)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """What the footer offers follows the state: no edit keys while renaming (they type
         into the editor), dimmed ones when there is no session to act on."""
@@ -191,18 +176,6 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
     def cursor_id(self) -> str | None:
         current = self.session_list.highlighted
         return current["session_id"] if current is not None else None
-
-    def update_placeholder(self) -> None:
-        listing, rows = self.session_list, self.rows
-        if not rows.total:
-            listing.placeholder = "No sessions in this store yet."
-        elif not rows.query.empty:
-            listing.placeholder = (
-                f"No session matches “{inert(rows.query.text.strip())}”"
-                + (" by title, workspace or model." if rows.query.words else ".")
-            )
-        else:
-            listing.placeholder = "Every session is archived: press A to show them."
 
     # ── loading and live updates ────────────────────────────────────────────
 
@@ -347,6 +320,9 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
         """An edit changed a row (or only the count of pending saves): put it on screen, the
         cursor staying on the session it was on."""
         row = change.row
+        if change.gone:
+            self._drop_row(change.session_id)
+            return
         if change.reread or row is None:
             self.update_status()
             return
@@ -357,6 +333,17 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
             self.refresh_bindings()
         if self.editor.is_open:
             self.call_after_refresh(self.place_editor)
+
+    def _drop_row(self, session_id: str) -> None:
+        """A save found the session deleted by another program: off the list and the marks
+        (an open rename editor on it closes), the cursor staying where it was."""
+        if self.editor.session_id == session_id:
+            self.close_editor()
+        keep = self.cursor_id()
+        self.rows.remove(session_id)
+        self.marked.discard(session_id)
+        self._show_view(keep)
+        self.refresh_bindings()
 
     def action_toggle_pin(self) -> None:
         self._toggle("pinned", "pin", "unpin", self.edits.toggle_pin)
@@ -392,68 +379,3 @@ class MainScreen(BulkActions, UsageActions, Screen[None]):
         self.session_list.rows_changed(keep=keep)
         self.update_status()
         self.post_message(SettingChanged("sort", self.rows.order.name))
-
-    # ── the rename editor over the list ─────────────────────────────────────
-
-    def action_rename(self) -> None:
-        self._open_editor(retry=True)
-
-    def _open_editor(self, retry: bool) -> None:
-        row = self.highlighted
-        if row is None:
-            return
-        listing = self.session_list
-        listing.scroll_to_cursor()
-        region = listing.title_region(listing.cursor)
-        if region is None:  # scrolled away just now: open once the scroll has been drawn
-            if retry:
-                self.call_after_refresh(self._open_editor, False)
-            return
-        self.editor.open(row["session_id"], row["title"], region)
-        # Focus at once (`open` asks for it on the next turn of the event loop): keys already
-        # queued behind the r go into the editor.
-        self.set_focus(self.editor)
-        self.refresh_bindings()
-
-    @on(SessionList.Resized)
-    def place_editor(self) -> None:
-        """Keep an open rename editor over its session's title cell (the row may have moved:
-        a save landed and reordered the list, the wheel scrolled, the terminal was resized)."""
-        editor, listing = self.editor, self.session_list
-        if editor.session_id is None:
-            return
-        index = self.rows.index_of(editor.session_id)
-        if index is None:  # the session left the view: nothing to edit any more
-            self.close_editor()
-            return
-        if listing.cursor != index:
-            listing.move_to(index)
-        region = listing.title_region(index)
-        if region is None:
-            listing.scroll_to_cursor()  # scrolling calls back here once the row is visible
-            return
-        editor.styles.offset = (region.x, region.y)
-        editor.styles.width = region.width
-
-    @on(RenameEditor.Done)
-    def _rename_done(self, message: RenameEditor.Done) -> None:
-        editor = message.editor
-        if not editor.is_open or editor.session_id != message.session_id:
-            return
-        if message.title is None or message.title == editor.original:
-            self.close_editor()  # cancelled, or Enter on the title as it was: nothing to write
-            return
-        if not clean_title(message.title):
-            self.notify(
-                "A title cannot be empty: type one, or press Esc to keep the old title.",
-                title="Rename", severity="warning", markup=False,
-            )
-            return
-        self.close_editor()
-        if self.rows.get(message.session_id) is not None:
-            self.edits.rename(message.session_id, message.title)
-
-    def close_editor(self) -> None:
-        self.editor.close()
-        self.session_list.focus()
-        self.refresh_bindings()

@@ -129,10 +129,12 @@ class BulkActions:
         self.session_list.app.push_screen(ProjectPicker(self.store, self.projects, what), chosen)
 
     def action_trash(self) -> None:
-        """T: the trash; the list is read again when something came back from it."""
+        """T: the trash; the list is read again when something came back from it, and the
+        undo of its delete forgets it."""
 
-        def back(restored: bool | None) -> None:
+        def back(restored: frozenset[str] | None) -> None:
             if restored:
+                self.edits.undo_stack.retire_deletes(restored)
                 self.reload_rows()
 
         self.session_list.app.push_screen(

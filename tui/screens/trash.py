@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from datetime import tzinfo
 
 
-class TrashScreen(DismissedOnce[bool]):
-    """Dismissed with True when a session was restored (the list must be read again)."""
+class TrashScreen(DismissedOnce[frozenset[str]]):
+    """Dismissed with the ids it restored (the list must be read again, and a delete's undo
+    no longer covers them)."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings(TRASH_KEYS))
 
@@ -51,7 +52,7 @@ class TrashScreen(DismissedOnce[bool]):
         super().__init__()
         self.store, self.saver_for, self.clock, self.tz = store, saver_for, clock, tz
         self.entries: list[TrashEntry] = []
-        self.restored = False
+        self.restored: set[str] = set()
         self.heading = Static("Trash: loading…", id="trash-title")
         self.listing = OptionList(id="trash-list")
 
@@ -137,12 +138,14 @@ class TrashScreen(DismissedOnce[bool]):
             self.app.call_from_thread(self.notify, f"{title}: {reason}", title="Trash",
                                       severity="warning", markup=False)
         else:
-            self.app.call_from_thread(self._done, f"{done}: {title}", restored)
+            self.app.call_from_thread(self._done, f"{done}: {title}",
+                                      entry.session_id if restored else None)
         self.app.call_from_thread(self.load)
 
-    def _done(self, text: str, restored: bool) -> None:
-        self.restored = self.restored or restored
+    def _done(self, text: str, restored: str | None) -> None:
+        if restored is not None:
+            self.restored.add(restored)
         self.notify(text, title="Trash", markup=False, timeout=4)
 
     def action_back(self) -> None:
-        self.dismiss(self.restored)
+        self.dismiss(frozenset(self.restored))

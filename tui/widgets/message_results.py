@@ -21,8 +21,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.highlights import fit_marked
 from tui.keys import LIST_KEYS, RESULT_KEYS
-from tui.marks import fit_marked
 from tui.rows import Row
 from tui.text import Clock, fit, inert, relative_time, shown_title
 from tui.widgets.scrolling import CursorKeys, list_css, set_virtual_height

@@ -30,8 +30,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.highlights import Pieces, fit_left_marked, fit_marked
 from tui.keys import LIST_KEYS
-from tui.marks import Pieces, fit_left_marked, fit_marked
 from tui.query import find_spans
 from tui.rows import Group, Row, SessionRows
 from tui.text import Clock, fit, fit_right, inert, relative_time, shown_title

@@ -19,7 +19,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from api.stats import Stats
-from tui.cli import PROG, CommandError, _reason, command_session_id, existing_store
+from tui.cli.commands import (
+    PROG,
+    CommandError,
+    _reason,
+    add_store_argument,
+    command_session_id,
+    existing_store,
+    subcommand,
+)
 
 REPORT_COMMANDS = ("stats", "open")
 #: The clock and time zone the figures use; tests replace them. A None zone is the system's
@@ -32,10 +40,9 @@ _SPARK = "▁▂▃▄▅▆▇█"
 
 
 def report_parser(command: str) -> argparse.ArgumentParser:
-    store_help = "the sessions folder (default: the one the app would open)"
     if command == "stats":
-        parser = argparse.ArgumentParser(
-            prog=f"{PROG} stats",
+        parser = subcommand(
+            "stats",
             usage="%(prog)s [-h] [--json] [--all] [QUERY ...] [STORE]",
             description="Print sessions and messages per day over the last 90 days, tokens "
             "and cost by model, project and workspace (largest first), totals and the "
@@ -50,8 +57,8 @@ def report_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--all", action="store_true",
                             help="include archived sessions (as is:archived does alone)")
         return parser
-    parser = argparse.ArgumentParser(
-        prog=f"{PROG} open",
+    parser = subcommand(
+        "open",
         description="Open a session in Hermes WebUI in your browser "
         "(http(s)://HOST:PORT/session/ID). The link is printed too; where no browser can be "
         "started (SSH, no display) open it yourself.",
@@ -60,7 +67,7 @@ def report_parser(command: str) -> argparse.ArgumentParser:
     parser.add_argument("--webui", metavar="URL",
                         help="the WebUI's address (default: webui_url in the config file, "
                         "else HERMES_WEBUI_HOST/PORT, else http://127.0.0.1:8787)")
-    parser.add_argument("store", nargs="?", type=Path, metavar="STORE", help=store_help)
+    add_store_argument(parser)
     return parser
 
 

@@ -1,8 +1,8 @@
-"""Fitting text to a column while keeping the marked (highlighted) parts of it.
+"""Fitting text to a column while keeping its highlighted parts (search matches) apart.
 
 The same contract as `tui.text.fit` and `fit_left` (exactly `width` cells, an ellipsis where
 text is cut, wide characters never split), but the text comes back as pieces, each flagged
-marked or not, so a search match can be drawn in its own style. `spans` are character offsets
+highlighted or not, so a search match can be drawn in its own style. `spans` are character offsets
 into `text`, sorted and not overlapping (as `tui.query.find_spans` gives them).
 """
 

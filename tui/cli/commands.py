@@ -158,25 +158,36 @@ class CommandError(Exception):
         self.status = status
 
 
+def subcommand(name: str, description: str, **options: Any) -> argparse.ArgumentParser:
+    """The parser of `session-browser NAME` (every command's starts so)."""
+    return argparse.ArgumentParser(prog=f"{PROG} {name}", description=description, **options)
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional STORE every command ends with."""
+    parser.add_argument("store", nargs="?", type=Path, metavar="STORE",
+                        help="the sessions folder (default: the one the app would open)")
+
+
 def command_parser(command: str) -> argparse.ArgumentParser:
     from tui.order import ORDER_NAMES
 
-    store_help = "the sessions folder (default: the one the app would open)"
     if command == "list":
-        parser = argparse.ArgumentParser(
-            prog=f"{PROG} list",
+        parser = subcommand(
+            "list",
             description="Print the sessions in the app's order (pinned first, then newest), "
             "one per line: id, last updated (UTC), messages, pinned/archived, title, "
             "tab-separated. Archived sessions are left out unless --all.",
         )
         parser.add_argument("--json", action="store_true",
-                            help="print a JSON array of the index rows instead")
+                            help="print a JSON array of the index rows instead, with the usage "
+                            "figures each session has (one it lacks is left out, not 0)")
         parser.add_argument("--all", action="store_true", help="include archived sessions")
         parser.add_argument("--sort", choices=sorted(ORDER_NAMES), default="updated",
                             help="the order (default: updated, as in the app)")
     else:
-        parser = argparse.ArgumentParser(
-            prog=f"{PROG} export",
+        parser = subcommand(
+            "export",
             description="Write one session as Markdown (title, metadata, every message): "
             "to stdout, or with -o to a file.",
         )
@@ -190,7 +201,7 @@ def command_parser(command: str) -> argparse.ArgumentParser:
         )
         parser.add_argument("--force", action="store_true",
                             help="replace FILE if it exists")
-    parser.add_argument("store", nargs="?", type=Path, metavar="STORE", help=store_help)
+    add_store_argument(parser)
     return parser
 
 
@@ -231,7 +242,7 @@ def _reason(exc: BaseException) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     from api.projects import load_projects
-    from api.records import ROW_KEYS
+    from api.records import ROW_KEYS, USAGE_KEYS
     from tui.order import ORDER_NAMES
     from tui.rows import SessionRows
     from tui.text import inert
@@ -248,6 +259,8 @@ def run_list(args: argparse.Namespace) -> int:
         items: list[dict[str, Any]] = []
         for row in rows:
             item = {key: row.get(key) for key in ROW_KEYS}
+            # Usage as the row has it: a figure the session lacks stays out, never 0.
+            item.update({key: row[key] for key in USAGE_KEYS if key in row})
             project = projects.get(row.get("project_id") or "")
             item["project_name"] = project.name if project is not None else None
             items.append(item)
@@ -321,16 +334,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS:
         return run_command(argv)
     if argv and argv[0] in ("stats", "open"):
-        from tui.cli_report import run_report
+        from tui.cli.report import run_report
 
         return run_report(argv)
-    if argv and argv[0] in BULK_COMMANDS:  # archive ... QUERY, trash ...: see tui.cli_bulk
-        from tui import cli_bulk
+    if argv and argv[0] in BULK_COMMANDS:  # archive ... QUERY, trash ...: see tui.cli.bulk
+        from tui.cli import bulk
 
-        return cli_bulk.main(argv)
+        return bulk.main(argv)
     args = build_parser().parse_args(argv)
     if args.print_config:
-        from tui.cli_report import print_config
+        from tui.cli.report import print_config
 
         return print_config(args.webui)
     try:

@@ -9,7 +9,7 @@
 QUERY is the search line's language (`older:30d -is:pinned`). Archived sessions are acted on
 only when QUERY says `is:archived` (as the app shows them), except by `unarchive`, which acts
 only on them. Without `--yes` a terminal is asked once; with no terminal to ask, nothing is
-done. Statuses as `tui.cli`: 2 for a usage error, 1 when the work failed.
+done. Statuses as `tui.cli.commands`: 2 for a usage error, 1 when the work failed.
 
 The edits go as the app's do (`tui.editing.route`): through a running Hermes WebUI while it
 serves the store (else it would undo them from its memory, or keep listing what was deleted),
@@ -30,7 +30,16 @@ from api.batch import BatchResult
 from api.records import is_safe_id
 from api.trash import DEFAULT_KEEP_DAYS
 from api.webui import WebUIBlocked
-from tui.cli import PROG, CommandError, _reason, add_webui_options, edit_route, existing_store
+from tui.cli.commands import (
+    PROG,
+    CommandError,
+    _reason,
+    add_store_argument,
+    add_webui_options,
+    edit_route,
+    existing_store,
+    subcommand,
+)
 from tui.editing.saver import Saver
 from tui.query import Query, field_matcher, haystack
 from tui.text import inert
@@ -51,10 +60,9 @@ TRASH_ACTIONS = ("list", "restore", "empty")
 
 
 def build_parser(command: str) -> argparse.ArgumentParser:
-    store_help = "the sessions folder (default: the one the app would open)"
     if command == "trash":
-        parser = argparse.ArgumentParser(
-            prog=f"{PROG} trash",
+        parser = subcommand(
+            "trash",
             description="List deleted sessions (the newest deletion first), restore one, or "
             "delete for good what was deleted more than DAYS days ago.",
         )
@@ -67,14 +75,14 @@ def build_parser(command: str) -> argparse.ArgumentParser:
                             metavar="DAYS", help="empty: the age in days (default: 30)")
         return parser
     what = EDITS[command][2]
-    parser = argparse.ArgumentParser(
-        prog=f"{PROG} {command}",
+    parser = subcommand(
+        command,
         description=f"{command.capitalize()} every session QUERY matches ({what}). QUERY is "
         "the search line's language, e.g. 'older:30d -is:pinned', 'project:none', "
         "'before:2026-01-01 model:gpt'.",
     )
     parser.add_argument("query", metavar="QUERY")
-    parser.add_argument("store", nargs="?", type=Path, metavar="STORE", help=store_help)
+    add_store_argument(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="print what would change, change nothing")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
