@@ -197,8 +197,8 @@ def demo_sessions(
         length = rng.randint(220, 480) if i in long_ones else short
         created = updated - rng.uniform(60, 6 * 3600)
         model, provider = rng.choice(MODELS)
-        workspace = rng.choice(WORKSPACES)
         messages = _transcript(rng, length, created, updated)
+        workspace = rng.choice(WORKSPACES)
         recent = now - updated < USAGE_SINCE_DAYS * 86400
         sessions.append(
             Session(
