@@ -17,6 +17,7 @@ import asyncio
 import cProfile
 import datetime as dt
 import json
+import os
 import pstats
 import shutil
 import statistics
@@ -54,8 +55,16 @@ def build_store(folder: Path, n: int) -> None:
     (folder.parent / "projects.json").write_text(json.dumps(projects), encoding="utf-8")
 
 
-def presses(store: Path, home: Path) -> list[float]:
-    """One app start: PRESSES times `S` -> figures drawn, `Esc` between."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def presses(store: Path, home: Path) -> list[tuple[float, float]]:
+    """One app start: PRESSES times `S` -> figures drawn, `Esc` between. Each press gives the
+    time to the figures' frame and the CPU the app used meanwhile (on a loaded box the first
+    grows with the load, the second hardly)."""
     term = Terminal([sys.executable, "-m", "tui", store], cwd=ROOT,
                     env={"XDG_CACHE_HOME": str(home / "cache"),
                          "XDG_CONFIG_HOME": str(home / "config")})
@@ -64,7 +73,9 @@ def presses(store: Path, home: Path) -> list[float]:
         term.quiet(0.5, at_most=10)
         times = []
         for _ in range(PRESSES):
-            times.append(term.key_until(b"S", FIGURES, timeout=30))
+            cpu = cpu_seconds(term.proc.pid)
+            took = term.key_until(b"S", FIGURES, timeout=30)
+            times.append((took, cpu_seconds(term.proc.pid) - cpu))
             term.quiet(0.2, at_most=2)
             _sent, mark = term.send(b"\x1b")
             term.wait_for(SYNC_END, mark)
@@ -83,13 +94,16 @@ def measure(sizes: list[int]) -> None:
             runs = [presses(tmp / "state" / "sessions", tmp) for _ in range(STARTS)]
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        every = sorted(t for run in runs for t in run)
+        every = sorted(t for run in runs for t, _cpu in run)
+        cpu = sorted(c for run in runs for _t, c in run)
         budget = BUDGET.get(n)
         of = f"  ({max(every) / budget:.0%} of {budget:g} s at worst)" if budget else ""
         print(f"S -> figures drawn: p50 {ms(statistics.median(every))}  max {ms(every[-1])}"
               f"  min {ms(every[0])}{of}")
-        print("  first S of each start: " + ", ".join(f"{run[0] * 1000:.0f}" for run in runs)
-              + " ms; all: " + ", ".join(f"{t * 1000:.0f}" for run in runs for t in run))
+        print(f"app CPU meanwhile:  p50 {ms(statistics.median(cpu))}  max {ms(cpu[-1])}"
+              f"   (load now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        print("  first S of each start: " + ", ".join(f"{run[0][0] * 1000:.0f}" for run in runs)
+              + " ms; all: " + ", ".join(f"{t * 1000:.0f}" for run in runs for t, _c in run))
 
 
 async def _profile_once(n: int) -> None:

@@ -79,17 +79,17 @@ class StatsScreen(DismissedOnce[None]):
         self.project_names, self.what = project_names, what
         self.stats: Stats | None = None
         self._drawn: tuple[int, str] | None = None  # (width, muted colour) of what is shown
+        self._keys_width = 0  # the width the key line was laid out for
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"Statistics · {inert(self.what)}"), id="stats-title")
         with VerticalScroll(id="stats-body"):
-            yield Figures(id="stats-figures")
+            yield Figures(Content.styled("computing…", "dim"), id="stats-figures")
         yield Static(id="stats-keys")
 
     def on_mount(self) -> None:
         self._compute()
-        figures_widget = self.query_one(Figures)
-        figures_widget.update(Content.styled("computing…", figures_widget.note_style()))
+        self._show_keys(self.app.size.width)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._draw())
 
     @work(thread=True, group="stats", exit_on_error=False)
@@ -112,7 +112,8 @@ class StatsScreen(DismissedOnce[None]):
         self._draw()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._show_keys(event.size.width)
+        if event.size.width != self._keys_width:
+            self._show_keys(event.size.width)
         self._draw()
 
     def _draw(self) -> None:
@@ -129,6 +130,7 @@ class StatsScreen(DismissedOnce[None]):
     def _show_keys(self, width: int) -> None:
         """The screen's keys as a footer shows them (keymap overrides included), the command
         palette's at the right."""
+        self._keys_width = width
         parts: list[str | tuple[str, str]] = []
         seen: set[str] = set()
         active = self.active_bindings
