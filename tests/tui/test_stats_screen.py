@@ -66,8 +66,20 @@ async def test_the_figures_follow_the_width_and_the_theme(tmp_path: Path) -> Non
         app.theme = "textual-light"
         await wait_until(pilot, lambda: screen.query_one(Figures).note_style() != muted,
                          what="the muted colour of the light theme")
-        spans = screen.query_one(Figures).content.spans  # type: ignore[union-attr]
-        assert any(span.style == screen.query_one(Figures).note_style() for span in spans)
+        await wait_until(pilot, lambda: painted_colour(screen) == muted_now(screen),
+                         what="the totals redrawn in the new muted colour")
+        assert muted_now(screen) != muted
+
+
+def muted_now(screen: StatsScreen) -> str:
+    return screen.query_one(Figures).note_style().lower()
+
+
+def painted_colour(screen: StatsScreen) -> str:
+    """The colour the first line of the figures (the muted totals) is drawn in."""
+    segment = next(iter(screen.query_one(Figures).render_line(0)))
+    color = segment.style.color if segment.style else None
+    return "" if color is None or color.triplet is None else color.triplet.hex.lower()
 
 
 async def test_the_key_line_shows_the_keys_as_configured(tmp_path: Path) -> None:
@@ -95,3 +107,27 @@ async def test_a_failure_is_said_on_the_screen(tmp_path: Path,
         await wait_until(pilot, lambda: "Could not compute" in screen_text(app),
                          what="the message")
         assert "Could not compute the figures: a row nobody expected" in screen_text(app)
+
+
+def bar_colours(screen: StatsScreen) -> set[str]:
+    """The colours of the sparklines' full blocks as drawn."""
+    figures_widget = screen.query_one(Figures)
+    colours = set()
+    for y in range(figures_widget.size.height):
+        for segment in figures_widget.render_line(y):
+            color = segment.style.color if segment.style else None
+            if "█" in segment.text and color is not None and color.triplet is not None:
+                colours.add(color.triplet.hex)
+    return colours
+
+
+async def test_another_dark_theme_recolours_the_charts(tmp_path: Path) -> None:
+    app = make_app(usage_store(tmp_path / "sessions"))
+    async with app.run_test(size=(110, 44)) as pilot:
+        await loaded(pilot)
+        screen = await open_stats(pilot)
+        before = bar_colours(screen)
+        assert before
+        app.theme = "nord"
+        await wait_until(pilot, lambda: bar_colours(screen) not in (before, set()),
+                         what="the charts in nord's colours")

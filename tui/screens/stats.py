@@ -3,7 +3,8 @@
 Computed in a thread worker from the index rows alone (`api.stats.compute`: one pass, never a
 session file), the screen saying "computing…" meanwhile; Esc goes back.
 
-Drawn as one piece of text in one `Static` (`tui.screens.stats_view.figures`): big digits as
+Drawn as one piece of text in one widget (`stats_view.figures` in `stats_figures.Figures`, a
+line-by-line widget): big digits as
 Textual's `Digits` draws them, sessions and messages per day as its `Sparkline` draws them,
 and lines of block characters for the ranked bars. Not a plotting library (textual-plotext and
 the like): the charts wanted here are a daily series and ranked bars, which a sparkline and
@@ -23,7 +24,6 @@ from typing import ClassVar
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.color import Color
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -33,6 +33,7 @@ from tui.keys import STATS_KEYS, bindings
 from tui.messages import StatsReady
 from tui.rows import Row
 from tui.screens.dialog import DismissedOnce
+from tui.screens.stats_figures import Figures
 from tui.screens.stats_view import figures
 from tui.text import inert
 
@@ -40,20 +41,6 @@ from tui.text import inert
 MIN_WIDTH = 40
 #: How a footer shows a key.
 KEY = "bold $footer-key-foreground"
-
-
-class Figures(Static):
-    """The figures: one piece of text (`stats_view.figures`). Its muted lines take their colour
-    from a component class: `$text-muted` is an "auto" colour (a contrast of the background),
-    which only the CSS can work out, not a style inside the text."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"figures--note"}
-    DEFAULT_CSS = "Figures > .figures--note { color: $text-muted; }"
-
-    def note_style(self) -> str:
-        """The muted colour as the theme has it now, for styles inside the text."""
-        color = self.get_component_rich_style("figures--note").color
-        return "" if color is None else Color.from_rich_color(color).hex
 
 
 class StatsScreen(DismissedOnce[None]):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.content import Content
@@ -176,20 +177,33 @@ def _runs(cells: list[tuple[str, str]]) -> Content:
     return Content.assemble(*(text if not style else (text, style) for text, style in runs))
 
 
+def wrap_parts(text: str, width: int, separator: str = " · ") -> list[str]:
+    """`text` made of parts joined by `separator`, broken between parts into lines of at
+    most `width` cells (a part longer than that alone on its line)."""
+    lines: list[str] = []
+    for part in text.split(separator):
+        if lines and cell_len(lines[-1] + separator + part) <= width:
+            lines[-1] += separator + part
+        else:
+            lines.append(part)
+    return lines
+
+
 def figures(stats: Stats, width: int, note: str = "") -> Content:
-    """Everything the screen shows below its title, `width` cells wide (lines never wrap);
-    `note` is the style of the muted lines (labels, totals)."""
+    """Everything the screen shows below its title, in lines of at most `width` cells (the
+    widget cuts, never wraps); `note` is the style of the muted lines (labels, totals)."""
     lines: list[Content] = []
     if width >= DIGITS_WIDTH:
         lines += _totals_digits(stats, width, note)
-    lines.append(Content.styled(totals_line(stats), note))
+    lines += [Content.styled(line, note) for line in wrap_parts(totals_line(stats), width)]
     indent = Content(" " * SPARK_MARGIN)
     spark_width = width - 2 * SPARK_MARGIN
     for heading, series in (
         (f"Sessions per day · {day_range(stats)}", [d.sessions for d in stats.days]),
         ("Messages per day", [d.messages for d in stats.days]),
     ):
-        lines += [Content(""), Content.styled(heading, HEADING)]
+        lines.append(Content(""))
+        lines += [Content.styled(line, HEADING) for line in wrap_parts(heading, width)]
         lines += [indent + line for line in sparkline(series, spark_width)]
     for title, groups in (("model", stats.by_model), ("project", stats.by_project),
                           ("workspace", stats.by_workspace)):
