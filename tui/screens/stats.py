@@ -3,16 +3,15 @@
 Computed in a thread worker from the index rows alone (`api.stats.compute`: one pass, never a
 session file), the screen saying "computing…" meanwhile; Esc goes back.
 
-Drawn as one piece of text in one widget (`stats_view.figures` in `stats_figures.Figures`, a
-line-by-line widget): big digits as
-Textual's `Digits` draws them, sessions and messages per day as its `Sparkline` draws them,
-and lines of block characters for the ranked bars. Not a plotting library (textual-plotext and
-the like): the charts wanted here are a daily series and ranked bars, which a sparkline and
-block characters show at any terminal width in the theme's colours, and they add no dependency
-to keep up. Not a widget per figure either: mounting a dozen widgets cost more than computing
-the figures of 100,000 sessions (`bench/stats_screen.py`). The key line is one `Static` too,
-for the same reason: Textual's `Footer` mounts a widget per key, again each time the bindings
-change.
+Drawn as one piece of text in one line-by-line widget (`stats_view.figures` shown by
+`stats_figures.Figures`): big digits as Textual's `Digits` draws them, sessions and messages
+per day as its `Sparkline` draws them, and lines of block characters for the ranked bars. Not
+a plotting library (textual-plotext and the like): the charts wanted here are a daily series
+and ranked bars, which a sparkline and block characters show at any terminal width in the
+theme's colours, and they add no dependency to keep up. Not a widget per figure either:
+mounting a dozen widgets cost more than computing the figures of 100,000 sessions
+(`bench/stats_screen.py`). The key line is one `Static` for the same reason: Textual's
+`Footer` mounts a widget per key, again each time the bindings change.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class Figures(Widget):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"figures--note"}
     DEFAULT_CSS = """
-    Figures { height: auto; }
+    Figures { width: auto; height: auto; }
     Figures > .figures--note { color: $text-muted; }
     """
 
