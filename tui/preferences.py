@@ -1,5 +1,5 @@
 """The config file in the running app: applied as it starts, written back as the person
-changes things (theme from the palette, sort `s`, columns `c`, archived shown `A`).
+changes things (theme chosen in the palette, sort `s`, columns `c`, archived shown `A`).
 
 Owned by the app (`SessionBrowser.preferences`); owns its save worker. The file is read once,
 before the first frame (a few hundred bytes); writes go to a thread, one at a time, the newest
@@ -12,6 +12,8 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from textual.command import CommandPalette
 
 from tui import keys as key_table
 from tui.config import (
@@ -60,6 +62,7 @@ class Preferences:
         self._pending: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._applying = False
+        self._theme_pending = False  # the theme changed while a command palette was open
 
     def apply_to_list(self) -> None:
         """Before the first read of the store: the default sort, archived shown, columns."""
@@ -91,10 +94,27 @@ class Preferences:
             app.notify(message, title="Config file", severity="warning", markup=False,
                        timeout=15)
         app.watch(app, "theme", self._theme_changed, init=False)
+        app.screen_change_signal.subscribe(app, self._screen_changed)
+
+    def _palette_open(self) -> bool:
+        return any(isinstance(screen, CommandPalette) for screen in self.app.screen_stack)
 
     def _theme_changed(self, theme: str) -> None:
-        if not self._applying:
-            self.remember("theme", theme)
+        """Remember a theme the person chose, not each one a palette shows on the way: while
+        a command palette is open a change of theme may be a preview (moving through the
+        list), so what stands once the palette is gone is what is remembered."""
+        if self._applying:
+            return
+        if self._palette_open():
+            self._theme_pending = True
+            return
+        self.remember("theme", theme)
+
+    def _screen_changed(self, _screen: object) -> None:
+        if self._theme_pending and not self._palette_open():
+            self._theme_pending = False
+            if self.app.theme != self.settings.theme:
+                self.remember("theme", self.app.theme)
 
     def remember(self, name: str, value: Any) -> None:
         """The person changed `name`: keep it, and write it (in a worker) when there is a

@@ -17,19 +17,27 @@ if TYPE_CHECKING:
 class UsageActions:
     """Mixed into `MainScreen` only (each method sees itself as one)."""
 
+    #: The usage columns `c` brings back: the set last shown (both, until one was).
+    usage_to_show: tuple[str, ...] = COLUMNS
+
     def sort_orders(self) -> list[Order]:
         """What `s` cycles through: the usage orders only while their column is shown."""
         shown = cast("MainScreen", self).session_list.usage
         return [o for o in ORDERS if o.name not in USAGE_ORDERS or o.name in shown]
 
     def action_toggle_usage(self) -> None:
-        """`c`: show or hide the Tokens and Cost columns (sorted on usage, hiding them goes
-        back to the default order: no list sorted on a column it does not show)."""
+        """`c`: hide the usage columns shown, or show again the ones last shown (a person
+        whose config shows only Cost gets Cost back, not Tokens too). Sorted on usage, hiding
+        them goes back to the default order: no list sorted on a column it does not show."""
         main = cast("MainScreen", self)
         if main.editor.is_open:
             return
         listing = main.session_list
-        listing.usage = () if listing.usage else COLUMNS
+        if listing.usage:
+            self.usage_to_show = listing.usage
+            listing.usage = ()
+        else:
+            listing.usage = self.usage_to_show
         keep = main.cursor_id()
         if main.rows.order not in main.sort_orders():
             main.rows.order = ORDERS[0]

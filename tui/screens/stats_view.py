@@ -1,7 +1,25 @@
-"""Text of the statistics screen: bars of tokens and cost by model, project and workspace,
-and the busiest days. Pure (no widgets), so the screen stays small and tests can read it."""
+"""What the statistics screen shows, as one `Content`: the totals in big digits, sessions and
+messages per day as sparklines, bars of tokens and cost by model, project and workspace, and
+the busiest days. Pure (no widgets): the screen puts it in one `Static`, tests read its text.
+
+One piece of text rather than a widget per figure: each widget mounted costs a style pass, a
+layout and a render of its own (Textual's `Digits` and `Sparkline`, a `Horizontal` of
+`Vertical`s...), which at the size of this screen cost more than the figures themselves. The
+big digits and the sparklines are drawn here as Textual's own renderables draw them (its digit
+glyphs, its bucketing of a series into the width, its colour ramp from `$primary 30%` to
+`$primary`), with theme variables left in the styles, so a change of theme recolours them.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style as RichStyle
+from textual.content import Content
+from textual.renderables.digits import Digits as DigitsRenderable
+from textual.renderables.sparkline import Sparkline as SparklineRenderable
 
 from api.stats import Day, Group, Stats, Totals, format_cost, format_tokens
 from tui.text import fit, fit_right, inert
@@ -75,3 +93,122 @@ def day_range(stats: Stats) -> str:
     first, last = stats.days[0].date, stats.days[-1].date
     peak = max(d.sessions for d in stats.days)
     return f"{first:%d %b} – {last:%d %b %Y} · at most {peak:,} a day"
+
+
+# ── the whole screen as one piece of text ───────────────────────────────────
+
+HEADING = "bold $text-accent"
+#: The big digits' colour (Textual's `Digits` as this screen styled it).
+DIGITS = "$text-accent"
+#: Under this many cells of width the totals are one line of text, not big digits.
+DIGITS_WIDTH = 86
+SPARK_HEIGHT = 3
+SPARK_MARGIN = 2
+_SPARK_BARS = SparklineRenderable.BARS
+
+
+def big_digits(text: str) -> list[str]:
+    """`text` in Textual's 3x3 digit glyphs: three lines."""
+    segments = DigitsRenderable(text).render(RichStyle())
+    return [s.text for s in segments if isinstance(s, Segment) and s.text != "\n"]
+
+
+def _totals_digits(stats: Stats, width: int, note: str) -> list[Content]:
+    """Sessions, tokens and cost side by side in big digits, each under its label."""
+    totals = stats.totals
+    figures = [("sessions", f"{totals.sessions}"),
+               ("tokens", format_tokens(totals.tokens) or "-"),
+               ("estimated cost", format_cost(totals.cost) or "-")]
+    column = width // len(figures)
+    labels = "".join(fit(label, column) for label, _ in figures)
+    glyphs = [big_digits(value) for _, value in figures]
+    rows = ["".join(fit(lines[row], column) for lines in glyphs) for row in range(3)]
+    return [Content.styled(labels, note), *(Content.styled(row, DIGITS) for row in rows)]
+
+
+def sparkline(data: Sequence[int], width: int, height: int = SPARK_HEIGHT) -> list[Content]:
+    """`data` as Textual's `Sparkline` draws it in `width` x `height` cells (its widget's
+    algorithm, bucket for bucket), coloured from `$primary 30%` (the least) to `$primary`."""
+    if width <= 0:
+        return [Content("") for _ in range(height)]
+    if len(data) < 2:
+        char, share = ("█", 1.0) if data else ("▁", 0.0)
+        top = [Content(" " * width)] * (height - 1) if not data else []
+        body = [Content.styled(char * width, _ramp(share))] * (height - len(top))
+        return [*top, *body]
+    steps = len(_SPARK_BARS)
+    minimum, maximum = min(data), max(data)
+    extent = maximum - minimum or 1
+    buckets = tuple(SparklineRenderable._buckets(list(data), num_buckets=width))
+    ratios = [(max(bucket) - minimum) / extent for bucket in buckets]
+    step, at, columns = len(buckets) / width, 0.0, []
+    for _ in range(width):  # stepped as Textual steps, float for float
+        columns.append(ratios[int(at)])
+        at += step
+    lines = []
+    for row in reversed(range(height)):
+        low, high = row * steps, (row + 1) * steps
+        cells: list[tuple[str, str]] = []
+        for ratio in columns:
+            index = int(ratio * (steps * height - 1))
+            if index < low:
+                cells.append((" ", ""))
+            else:
+                cells.append(("█" if index >= high else _SPARK_BARS[index % steps],
+                              _ramp(ratio)))
+        lines.append(_runs(cells))
+    return lines
+
+
+def _ramp(ratio: float) -> str:
+    """The colour of a bar `ratio` of the way from the least value to the most: Textual's
+    blend of `$primary 30%` into `$primary` is `$primary` at 30% to 100% opacity."""
+    return f"$primary {round(30 + 70 * ratio)}%"
+
+
+def _runs(cells: list[tuple[str, str]]) -> Content:
+    """Cells of (character, style) as one line, a span per run of one style ("" unstyled)."""
+    runs: list[tuple[str, str]] = []
+    for char, style in cells:
+        if runs and runs[-1][1] == style:
+            runs[-1] = (runs[-1][0] + char, style)
+        else:
+            runs.append((char, style))
+    return Content.assemble(*(text if not style else (text, style) for text, style in runs))
+
+
+def wrap_parts(text: str, width: int, separator: str = " · ") -> list[str]:
+    """`text` made of parts joined by `separator`, broken between parts into lines of at
+    most `width` cells (a part longer than that alone on its line)."""
+    lines: list[str] = []
+    for part in text.split(separator):
+        if lines and cell_len(lines[-1] + separator + part) <= width:
+            lines[-1] += separator + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def figures(stats: Stats, width: int, note: str = "") -> Content:
+    """Everything the screen shows below its title, in lines of at most `width` cells (the
+    widget cuts, never wraps); `note` is the style of the muted lines (labels, totals)."""
+    lines: list[Content] = []
+    if width >= DIGITS_WIDTH:
+        lines += _totals_digits(stats, width, note)
+    lines += [Content.styled(line, note) for line in wrap_parts(totals_line(stats), width)]
+    indent = Content(" " * SPARK_MARGIN)
+    spark_width = width - 2 * SPARK_MARGIN
+    for heading, series in (
+        (f"Sessions per day · {day_range(stats)}", [d.sessions for d in stats.days]),
+        ("Messages per day", [d.messages for d in stats.days]),
+    ):
+        lines.append(Content(""))
+        lines += [Content.styled(line, HEADING) for line in wrap_parts(heading, width)]
+        lines += [indent + line for line in sparkline(series, spark_width)]
+    for title, groups in (("model", stats.by_model), ("project", stats.by_project),
+                          ("workspace", stats.by_workspace)):
+        lines += [Content(""), Content.styled(f"Tokens and cost by {title}", HEADING)]
+        lines += [Content(line) for line in bars(groups, width).split("\n")]
+    lines += [Content(""), Content.styled("Busiest days", HEADING)]
+    lines += [Content(line) for line in busiest(stats.busiest).split("\n")]
+    return Content("\n").join(lines)
