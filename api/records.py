@@ -188,8 +188,8 @@ def message_count(record: Record) -> int:
     writes it into the head so that a reader need not parse the messages, and trusts it),
     else the messages counted."""
     stated = record.get("message_count")
-    if type(stated) is int and stated >= 0:
-        return min(stated, MAX_COUNT)
+    if type(stated) in (int, float) and 0 <= stated < float("inf"):  # Hermes: int(stated)
+        return min(int(stated), MAX_COUNT)
     messages = record.get("messages")
     return len(messages) if isinstance(messages, list) else _count(stated)
 

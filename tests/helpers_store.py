@@ -250,8 +250,8 @@ def _shown_count(record: dict[str, Any]) -> int | None:
     """Hermes WebUI's count for a session file: its `message_count` where that is a count
     (Hermes writes it and trusts it), else its messages counted."""
     stated = record.get("message_count")
-    if type(stated) is int and stated >= 0:
-        return min(stated, 2**53)
+    if type(stated) in (int, float) and 0 <= stated < math.inf:
+        return min(int(stated), 2**53)
     messages = record.get("messages")
     return len(messages) if isinstance(messages, list) else None
 
