@@ -187,7 +187,7 @@ def message_count(record: Record) -> int:
     """The count Hermes WebUI shows: the file's `message_count` where it is a count (Hermes
     writes it into the head so that a reader need not parse the messages, and trusts it),
     else the messages counted."""
-    stated = record.get("message_count")
+    stated: Any = record.get("message_count")
     if type(stated) in (int, float) and 0 <= stated < float("inf"):  # Hermes: int(stated)
         return min(int(stated), MAX_COUNT)
     messages = record.get("messages")
