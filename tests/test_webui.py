@@ -384,3 +384,23 @@ def test_a_session_file_hermes_cannot_read_is_edited_in_the_file(hermes: HermesS
     assert route.rename("old01", "Renamed")["title"] == "Renamed"
     assert on_disk(store, "old01")["title"] == "Renamed"
     assert "cannot read this session" in route.state.text
+
+
+@needs_hermes
+def test_the_periodic_check_proves_the_webui_without_listing_every_session(
+    hermes: HermesServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status line's check runs every few seconds: it proves the WebUI by the session it
+    proved last (one stat), and lists the store again only when that session's file is gone."""
+    store = served_store(hermes, {"ck01": "First", "ck02": "Second"})
+    route = route_to(hermes, store)
+    listed = []
+    real = store.list_rows
+    monkeypatch.setattr(store, "list_rows", lambda: listed.append(1) or real())
+    assert route.check().way == "webui"
+    assert route.check().way == "webui"
+    assert len(listed) == 1
+    newest = real()[0]["session_id"]
+    (store.directory / f"{newest}.json").unlink()
+    assert route.check().way == "webui"  # proved by the other session
+    assert len(listed) == 2

@@ -83,6 +83,7 @@ class EditRoute:
             else WebUIEditor(store, WebUIClient.from_env(address, env))
         )
         self.state = RouteState("files" if address is None else "absent")
+        self._probe: str | None = None
 
     @property
     def status_text(self) -> str:
@@ -254,9 +255,9 @@ class EditRoute:
         if webui is None:
             return self.state
         try:
-            rows = self.store.list_rows()
-            if rows:
-                webui.prove(rows[0]["session_id"])
+            probe = self._probe_id()
+            if probe is not None:
+                webui.prove(probe)
                 self._went_through(webui)
             else:  # nothing to prove it by: say nothing until the first edit
                 webui.client.get("/api/sessions")
@@ -267,6 +268,15 @@ class EditRoute:
         except (WebUIBlocked, OSError, ValueError):
             pass  # a passing failure, or a session file gone: the next edit will tell
         return self.state
+
+    def _probe_id(self) -> str | None:
+        """A session to prove the WebUI by: the last one while its file is there (a check
+        every few seconds must not list 100,000 rows to find one), else the newest."""
+        sid = self._probe
+        if sid is None or not (self.store.directory / f"{sid}.json").is_file():
+            rows = self.store.list_rows()
+            sid = self._probe = rows[0]["session_id"] if rows else None
+        return sid
 
     def _fell_back(self, exc: Exception) -> None:
         if isinstance(exc, WebUIUnreachable):
