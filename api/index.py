@@ -31,6 +31,7 @@ from api.listing import (
     LISTING_MAX_AGE,
     SAVING_PREFIX,
     Listing,
+    ghost_names,
     pending,
     session_ids,
 )
@@ -133,11 +134,11 @@ class SessionIndex:
             return self._rows_from_files()
         names = self._names()
         result = list(table.rows)
-        ghosts = table.by_name.keys() - names
+        ghosts = ghost_names(table, names)
         if ghosts:
             gone = {table.by_name[name]["session_id"] for name in ghosts}
             result = [row for row in result if row["session_id"] not in gone]
-        unlisted = names - table.by_name.keys()  # marks and temp files are among these
+        unlisted = names.difference(table.by_name)  # marks and temp files are among these
         missing = session_ids(unlisted)
         marked = pending(unlisted) - missing
         if marked:

@@ -36,6 +36,10 @@ ROW_EXTRA = 4 << 10
 
 
 
+#: A folder's names: a set, never changed once made (a save works out a new one).
+Names = set[str] | frozenset[str]
+
+
 @dataclass
 class Listing:
     """The folder's names as a save last knew them, and what they say about one table.
@@ -45,21 +49,32 @@ class Listing:
     the folder had once our own save finished, and reused while the folder still has it. Sets
     here are never changed in place (a save works out new ones)."""
 
-    names: Set[str]
+    names: Names
     mtime: int | None  # the folder's st_mtime_ns when `names` was true; None: not yet known
     taken: float  # time.monotonic() of the listdir the names come from
     table: RowTable | None = None  # the table `ghosts` and `unlisted` were worked out against
     ghosts: Set[str] = field(default_factory=frozenset)  # its rows whose file is gone
     unlisted: Set[str] = field(default_factory=frozenset)  # names it has no row for
+    # (`names.difference(by_name)`, not `names - by_name.keys()`: a difference with a dict
+    # looks each name up in it, where the keys view would first be copied into a set.)
 
     def against(self, table: RowTable) -> Listing:
         """This listing with the ghosts and unlisted names of `table` (two set differences,
         at C speed, unless they are known already)."""
         if self.table is table:
             return self
-        keys = table.by_name.keys()
-        return Listing(self.names, self.mtime, self.taken, table, keys - self.names,
-                        self.names - keys)
+        return Listing(self.names, self.mtime, self.taken, table, ghost_names(table, self.names),
+                       self.names.difference(table.by_name))
+
+
+def ghost_names(table: RowTable, names: Names) -> Set[str]:
+    """The file names of `table`'s rows that are not among `names` (their file is gone).
+
+    Nearly always none: asked first, at C speed, without the copy of every row's name that
+    `keys - names` makes (4 MB at 100,000 rows, beside the listing's own 12)."""
+    if names.issuperset(table.by_name):
+        return frozenset()
+    return table.by_name.keys() - names
 
 
 def index_size_limit(directory: Path, size: int, rows_known: int = 0) -> int | None:

@@ -154,7 +154,19 @@ class SessionRows:
         if hides is None:
             return self._all, self._hays
         keep = [row["archived"] is not hides for row in self._all]
+        if all(keep):  # nothing to hide: no copy of every row (`put` makes one when needed)
+            return self._all, self._hays
         return list(compress(self._all, keep)), list(compress(self._hays, keep))
+
+    def _split_base(self, row: Row) -> None:
+        """Give `_base` a list of its own before `row`, which the archive setting hides, goes
+        into `_all`: while it hid nothing, it was `_all` itself."""
+        if self._base is not self._all or self._in_base(row):
+            return
+        shown_is_base = self._shown is self._base
+        self._base, self._base_hays = list(self._all), list(self._hays)
+        if shown_is_base:
+            self._shown, self._shown_hays = self._base, self._base_hays
 
     @property
     def _narrows(self) -> bool:
@@ -354,6 +366,7 @@ class SessionRows:
         hay = haystack(row)
         new_key = key(row)
         self._by_id[row["session_id"]] = row
+        self._split_base(row)
         for rows, hays, belongs in self._levels():
             if belongs(row, hay):
                 i = bisect_right(rows, new_key, key=key)

@@ -234,6 +234,20 @@ def test_rows_view_shares_nothing_it_must_not() -> None:
     assert [r["session_id"] for r in view] == ["s3", "s1", "s2"]
 
 
+@pytest.mark.parametrize("text", ["", "title"])
+def test_archiving_the_first_row_of_a_list_with_none_archived_hides_it(text: str) -> None:
+    """With nothing archived the hidden-archived view is the list of every row itself (no copy
+    of 100,000 rows): archiving one must still take it out of the view, and only the view."""
+    view = SessionRows([row(1), row(2)], show_archived=False, query=Query.parse(text))
+    view.put(row(1, archived=True))
+    assert [r["session_id"] for r in view] == ["s2"] and view.total == 2
+    view.put(row(1))
+    assert [r["session_id"] for r in view] == ["s1", "s2"]
+    view.show_archived = True
+    view.put(row(2, archived=True))
+    assert [r["session_id"] for r in view] == ["s1", "s2"]
+
+
 def test_remove_and_matches() -> None:
     view = SessionRows([row(1), row(2, pinned=True)], query=Query.parse("is:pinned"))
     assert [r["session_id"] for r in view] == ["s2"]
