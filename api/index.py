@@ -31,6 +31,7 @@ from api.listing import (
     LISTING_MAX_AGE,
     SAVING_PREFIX,
     Listing,
+    SharedNames,
     ghost_names,
     pending,
     session_ids,
@@ -63,6 +64,7 @@ class SessionIndex:
         self.lock = StoreLock(directory / LOCK_NAME)
         self._cache = IndexCache(directory, index_path, self._forget_files)
         self._cache_lock = self._cache.lock
+        self._reader_names = SharedNames(directory)
         # Rows of files the index does not list (written by a tool that skipped the index),
         # remembered by file version so `rows()` reads each such file once.
         self._orphans: dict[str, _Scanned] = {}
@@ -129,10 +131,14 @@ class SessionIndex:
         """
         if not os.path.isdir(self.directory):
             raise FileNotFoundError(errno.ENOENT, "the store folder is gone", str(self.directory))
+        asked = time.monotonic()
         table = self._load()
         if table is None:
             return self._rows_from_files()
-        names = self._names()
+        # A listing begun once this call began and the table was current is as good as ours.
+        cached_at = self._cache.set_at(table)
+        names = self._names() if cached_at is None else self._reader_names.since(
+            max(asked, cached_at))
         result = list(table.rows)
         ghosts = ghost_names(table, names)
         if ghosts:

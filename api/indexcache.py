@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class IndexCache:
         # indents, we write a row a line, so when both write, each version is diffed against
         # the last one the same program wrote (see `set`).
         self._other: tuple[RowTable, Layout] | None = None
+        self._set_at = 0.0  # time.monotonic() when the table became the cached one
 
     def _cached(self) -> RowTable | None:
         """The table, while the file is still the one it came from."""
@@ -134,7 +136,13 @@ class IndexCache:
             elif self._other is not None and self._other[1].marker == layout.marker:
                 self._other = None  # a newer version of its layout is the cached one now
             self._table, self._layout, self._sig = table, layout, sig
+            self._set_at = time.monotonic()
             self._on_set()
+
+    def set_at(self, table: RowTable) -> float | None:
+        """When `table` became the cached one (`time.monotonic()`); None if it is not."""
+        with self.lock:
+            return self._set_at if table is self._table else None
 
     def forget(self) -> None:
         """Keep nothing: the next read parses the file."""

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import time
+import weakref
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +78,32 @@ def ghost_names(table: RowTable, names: Names) -> Set[str]:
     if names.issuperset(table.by_name):
         return frozenset()
     return table.by_name.keys() - names
+
+
+class SharedNames:
+    """The folder's names for readers (`SessionIndex.rows`), listed once for those that run at
+    once: a listing begun after a reader asked is as fresh as one of its own. At 100,000
+    files a listing is 12 MB, and the app's loader and its check of where edits go both read
+    the store at startup. Nothing is kept once the last reader lets go of it (a weak
+    reference), so a later reader always lists afresh. The sets are never changed."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._last: weakref.ref[set[str]] | None = None
+        self._began = 0.0
+
+    def since(self, moment: float) -> set[str]:
+        """The folder's names from a listdir begun at `moment` (`time.monotonic()`) or later:
+        another reader's, while it still holds it, else a new one."""
+        with self._lock:
+            last = None if self._last is None else self._last()
+            if last is not None and self._began >= moment:
+                return last
+            began = time.monotonic()
+            names = set(os.listdir(self.directory))
+            self._last, self._began = weakref.ref(names), began
+            return names
 
 
 def index_size_limit(directory: Path, size: int, rows_known: int = 0) -> int | None:
