@@ -318,3 +318,34 @@ def test_random_views_at_scale_are_consistent() -> None:
     for text in ("t", "ti", "tit", "title 2", "title 2 model:1", "title 2", "", "1 -2"):
         view.query = Query.parse(text)
         assert [r["session_id"] for r in view] == fresh_ids(rows, query=view.query)
+
+
+@settings(max_examples=80, deadline=None)
+@given(words=st.lists(st.sampled_from(["t", "1", "title 1", "/w", "w/2", "model", "-3", "x",
+                                       "İ", "i̇"]), min_size=1, max_size=3),
+       negate=st.lists(st.booleans(), min_size=3, max_size=3),
+       edits=st.lists(st.integers(0, 11), max_size=3))
+def test_words_match_title_workspace_or_model_as_one_haystack(
+    words: list[str], negate: list[bool], edits: list[int],
+) -> None:
+    """Rows keep only their lowercased title; workspaces and models are matched once per
+    distinct value. What a query keeps is still exactly what a match against the whole
+    haystack (title, workspace and model) keeps, also after edits bring in new values."""
+    rows = [row(i) for i in range(12)]
+    text = " ".join(f"-{w}" if neg else w for w, neg in zip(words, negate, strict=False)
+                    if " " not in w)
+    query = Query.parse(text)
+    view = SessionRows(rows, query=query)
+    for i in edits:
+        rows[i] = row(i, workspace=f"/İnbox/{i}", model=f"Model-X{i}")
+        view.put(rows[i])
+
+    def oracle(r: dict[str, Any]) -> bool:
+        hay = haystack(r)
+        return all(w in hay for w in query.words) and not any(w in hay for w in query.not_words)
+
+    expected = [r["session_id"] for r in SessionRows(rows) if oracle(r)]
+    assert [r["session_id"] for r in view] == expected
+    view.query = EMPTY
+    view.query = query
+    assert [r["session_id"] for r in view] == expected
