@@ -1,9 +1,8 @@
 """`_index.json`: the summary list of one store folder, read, patched and rebuilt safely.
 
 One `SessionIndex` exists per folder in a process (`index_for`), so every thread shares its lock
-and its cache. The cache is what makes a save cost what the format costs: the parsed rows are kept
-with the (inode, size, mtime) of the file they came from, and reused while the file on disk is
-still that file. Any other writer replaces the file (a new inode), which invalidates the cache.
+and its cache (`api.indexcache`). The cache is what makes a save cost what the format costs: the
+parsed rows are reused while the file on disk is still the file they came from.
 """
 
 from __future__ import annotations
@@ -20,39 +19,35 @@ from pathlib import Path
 
 from api.atomic import (
     PRIVATE_MODE,
-    NotRegularFile,
     atomic_write,
     commit,
     discard,
-    open_regular,
-    read_all,
     sweep_stale_temps,
     temp_path,
     write_temp,
 )
-from api.indexfile import clean_rows, parse_index
+from api.indexcache import IndexCache
 from api.listing import (
     LISTING_MAX_AGE,
     SAVING_PREFIX,
     Listing,
-    index_size_limit,
+    SharedNames,
+    ghost_names,
     pending,
     session_ids,
 )
 from api.locks import StoreLock
-from api.records import Record, Row, is_safe_id, row_from_record, sanitize_row, updated_key
+from api.records import Record, Row, is_safe_id, row_from_record, updated_key
 from api.rowtable import RowTable
 from api.scan import SUFFIX, FileSig, file_sig, read_row, scan_rows
 from api.scan import CorruptSession as CorruptSession  # re-exported: api.models, api.search
 from api.scan import read_session_file as read_session_file
 from api.scan import session_id_of as session_id_of
-from api.splice import Layout, parse_rows_stream
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
 
-#: A first read of an index larger than this is streamed, block by block (`_read_index`).
-STREAM_MIN = 8 << 20
+
 @dataclass
 class _Scanned:
     sig: FileSig
@@ -60,23 +55,16 @@ class _Scanned:
 
 
 class SessionIndex:
-    """The index of one folder. All writes happen under `lock`; reads never wait for it."""
+    """The index of one folder. All writes happen under `lock`; reads never wait for it (only,
+    at most, for another thread's parse of the same new version)."""
 
     def __init__(self, directory: Path, index_path: Path) -> None:
         self.directory = directory
         self.index_path = index_path
         self.lock = StoreLock(directory / LOCK_NAME)
-        self._cache_lock = threading.Lock()
-        self._table: RowTable | None = None
-        self._table_sig: FileSig | None = None
-        # The bytes the cached table was read from or written as, and where each row starts,
-        # when its rows are the file's rows one for one: what lets the next version another
-        # program writes be read by parsing only its changed rows (`api.splice`).
-        self._layout: Layout | None = None
-        # The last version read in another layout than the cached one, with its table: Hermes
-        # indents, we write a row a line, so when both write, each version is diffed against
-        # the last one the same program wrote (see `_load`).
-        self._other: tuple[RowTable, Layout] | None = None
+        self._cache = IndexCache(directory, index_path, self._forget_files)
+        self._cache_lock = self._cache.lock
+        self._reader_names = SharedNames(directory)
         # Rows of files the index does not list (written by a tool that skipped the index),
         # remembered by file version so `rows()` reads each such file once.
         self._orphans: dict[str, _Scanned] = {}
@@ -89,58 +77,11 @@ class SessionIndex:
 
     def _load(self) -> RowTable | None:
         """The index file as it is now, or None if it is missing or unusable."""
-        try:
-            sig = file_sig(os.stat(self.index_path))
-        except OSError:
-            return None
-        with self._cache_lock:
-            if self._table is not None and sig == self._table_sig:
-                return self._table
-            base, base_layout, other = self._table, self._layout, self._other
-        limit = self.index_size_limit(sig[1])
-        if limit is None:
-            return None  # larger than any index of this folder: corrupt, and not read at all
-        try:
-            fd, st = open_regular(self.index_path, limit)
-        except (OSError, NotRegularFile):
-            return None
-        sig = file_sig(st)  # of the file read: it may have been replaced since the stat
-        try:
-            table, layout = self._read_index(fd, st, limit, base, base_layout, other)
-        except BaseException:
-            os.close(fd)
-            raise
-        if layout is not None and layout.needs_file:
-            layout.keep_file(fd, sig)  # the layout keeps the open file, not the bytes
-        else:
-            os.close(fd)
-        if table is not None:
-            self._set_cache(table, layout, sig)
-        return table
-
-    def _read_index(
-        self, fd: int, st: os.stat_result, limit: int, base: RowTable | None,
-        base_layout: Layout | None, other: tuple[RowTable, Layout] | None,
-    ) -> tuple[RowTable | None, Layout | None]:
-        """The table of the open index file. The first read of a big one is streamed (never
-        held whole); a later one is diffed against the last version (`_parse_index`)."""
-        if base is None and other is None and st.st_size > STREAM_MIN:
-            streamed = parse_rows_stream(lambda n: os.read(fd, n), sanitize_row)
-            if streamed is not None:
-                items, rows_layout = streamed
-                rows_table, aligned = clean_rows(items, None, checked=True)
-                return rows_table, rows_layout if aligned else None
-            os.lseek(fd, 0, os.SEEK_SET)
-        table, layout = parse_index(read_all(fd, st, limit), base, base_layout, other)
-        if layout is not None and layout.holds_bytes:
-            layout.drop_bytes()
-        return table, layout
+        return self._cache.load()
 
     def index_size_limit(self, size: int) -> int | None:
         """`listing.index_size_limit` of this folder."""
-        with self._cache_lock:
-            known = len(self._table.rows) if self._table is not None else 0
-        return index_size_limit(self.directory, size, known)
+        return self._cache.size_limit(size)
 
     def _names(self) -> set[str]:
         """Every name in the folder: one listdir, no stat. Set arithmetic against the table's
@@ -190,16 +131,20 @@ class SessionIndex:
         """
         if not os.path.isdir(self.directory):
             raise FileNotFoundError(errno.ENOENT, "the store folder is gone", str(self.directory))
+        asked = time.monotonic()
         table = self._load()
         if table is None:
             return self._rows_from_files()
-        names = self._names()
+        # A listing begun once this call began and the table was current is as good as ours.
+        cached_at = self._cache.set_at(table)
+        names = self._names() if cached_at is None else self._reader_names.since(
+            max(asked, cached_at))
         result = list(table.rows)
-        ghosts = table.by_name.keys() - names
+        ghosts = ghost_names(table, names)
         if ghosts:
             gone = {table.by_name[name]["session_id"] for name in ghosts}
             result = [row for row in result if row["session_id"] not in gone]
-        unlisted = names - table.by_name.keys()  # marks and temp files are among these
+        unlisted = names.difference(table.by_name)  # marks and temp files are among these
         missing = session_ids(unlisted)
         marked = pending(unlisted) - missing
         if marked:
@@ -460,24 +405,14 @@ class SessionIndex:
         """Cache the table just written, unless some row of it reads back changed: then the
         next read parses the file, so that the cache is always what the file says."""
         if table.exact:
-            self._set_cache(table, table.layout(), file_sig(st))
+            self._cache.set(table, table.layout(), file_sig(st))
         else:
-            with self._cache_lock:
-                self._table = self._layout = self._table_sig = None
+            self._cache.forget()
 
-    def _set_cache(self, table: RowTable, layout: Layout | None, sig: FileSig) -> None:
-        with self._cache_lock:
-            old_table, old_layout = self._table, self._layout
-            if layout is None:
-                self._other = None
-            elif (old_table is not None and old_layout is not None
-                    and old_layout.marker != layout.marker):
-                self._other = (old_table, old_layout)
-            elif self._other is not None and self._other[1].marker == layout.marker:
-                self._other = None  # a newer version of its layout is the cached one now
-            self._table, self._layout, self._table_sig = table, layout, sig
-            self._orphans = {}
-            self._files = {}
+    def _forget_files(self) -> None:
+        """The index changed (under `_cache_lock`): rows read from files are stale."""
+        self._orphans = {}
+        self._files = {}
 
 
 def _hard_link_backup(path: Path) -> Path | None:

@@ -358,10 +358,10 @@ def test_a_first_read_streamed_in_blocks_gives_the_whole_read_and_diffs_the_next
 ) -> None:
     """A big index is first read block by block (never held whole), rows cut anywhere by the
     blocks; the layout then keeps the open file, from which the next version is diffed."""
-    import api.index
+    import api.indexcache
     import api.splice
 
-    monkeypatch.setattr(api.index, "STREAM_MIN", 0)
+    monkeypatch.setattr(api.indexcache, "STREAM_MIN", 0)
     monkeypatch.setattr(api.splice, "STREAM_BLOCK", block)
     folder = Path(tempfile.mkdtemp(dir=tmp_path))
     path = folder / "_index.json"
@@ -374,3 +374,46 @@ def test_a_first_read_streamed_in_blocks_gives_the_whole_read_and_diffs_the_next
     rows[edit % len(rows)] = {**rows[edit % len(rows)], "title": "edited elsewhere"}
     _write(path, rows, layout)
     assert index.rows() == _full_read(path)
+
+
+def test_two_threads_reading_a_new_version_at_once_share_one_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app's loader and its check of where edits go both list the store at startup: the
+    second waits for the first's parse and gets the very same rows, instead of building a
+    second copy of every row beside it (the app's memory peak at 100,000 sessions)."""
+    import threading
+
+    import api.indexcache
+
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    rows = [_row(f"s{i}", 100.0 - i) for i in range(5)]
+    for row in rows:
+        (folder / f"{row['session_id']}.json").write_text("{}")
+    _write(folder / "_index.json", rows, "hermes")
+    index = SessionIndex(folder, folder / "_index.json")
+    parsing, release = threading.Event(), threading.Event()
+    parses: list[int] = []
+    real_parse = api.indexcache.parse_index
+
+    def slow_parse(*args: Any) -> Any:
+        parses.append(1)
+        parsing.set()
+        assert release.wait(30), "the test never let the parse finish"
+        return real_parse(*args)
+
+    monkeypatch.setattr(api.indexcache, "parse_index", slow_parse)
+    results: dict[str, list[dict[str, Any]]] = {}
+    first = threading.Thread(target=lambda: results.update(first=index.rows()))
+    second = threading.Thread(target=lambda: results.update(second=index.rows()))
+    first.start()
+    assert parsing.wait(30), "the first reader never parsed"
+    second.start()
+    second.join(0.2)  # it waits for the parse (had it parsed, it would be stuck in it too)
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert len(parses) == 1
+    assert results["first"] == _full_read(folder / "_index.json")
+    assert all(a is b for a, b in zip(results["first"], results["second"], strict=True))

@@ -64,3 +64,29 @@ def test_a_change_hidden_from_the_mtime_is_seen_once_the_listing_is_old(
     clock[0] += index_module.LISTING_MAX_AGE + 0.1
     store.rename("a", "a while after")
     assert _ids(store.directory) == ["a"]
+
+
+def test_readers_at_once_share_one_listing_and_a_later_reader_lists_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app's loader and its check of where edits go read the store at the same moment:
+    one listdir serves both (12 MB at 100,000 files). Once no reader holds it, the next one
+    sees the folder as it is now: a file deleted meanwhile is gone from its listing."""
+    import time
+
+    import api.listing
+    from api.listing import SharedNames
+
+    (tmp_path / "a.json").write_text("{}")
+    (tmp_path / "b.json").write_text("{}")
+    calls = []
+    real = os.listdir
+    monkeypatch.setattr(api.listing.os, "listdir", lambda p: calls.append(p) or real(p))
+    shared = SharedNames(tmp_path)
+    asked = time.monotonic()
+    first = shared.since(asked)
+    assert shared.since(asked) is first and len(calls) == 1
+    assert shared.since(time.monotonic()) is not first and len(calls) == 2  # asked after it began
+    (tmp_path / "b.json").unlink()
+    del first
+    assert shared.since(asked) == {"a.json"} and len(calls) == 3

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter, or_
 from typing import Any
 
 from api.records import Row
@@ -144,9 +145,49 @@ EMPTY = Query()
 
 
 def haystack(row: Row) -> str:
-    """What plain words are matched against: title, workspace and model, lowercased. Computed
-    once per row (off the UI thread where it counts), so a keystroke only runs `in` on it."""
+    """What plain words are matched against: title, workspace and model, lowercased."""
     return f"{row['title']}\n{row['workspace']}\n{row['model']}".lower()
+
+
+def title_hay(row: Row) -> str:
+    """The part of `haystack` a list keeps for every row: its title, lowercased (computed once
+    per row, off the UI thread where it counts, so a keystroke only runs `in` on it). The
+    workspace and model, the same few strings over and over, are `Places`: no word can match
+    across the line breaks between the three, since words hold no whitespace."""
+    return row["title"].lower()
+
+
+#: The fields of `haystack` besides the title.
+PLACE_KEYS = ("workspace", "model")
+
+
+class Places:
+    """The distinct workspaces and models of a list's rows, each lowercased once: a word is
+    looked for in each value once, not once a row (keeping them in every row's haystack was
+    5 MB at 100,000 rows). Values of rows since removed stay: they match no row."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._values: dict[str, dict[str, str]] = {key: {} for key in PLACE_KEYS}
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: Row) -> None:
+        for key, lower in self._values.items():
+            value = row[key]
+            if value not in lower:
+                lower[value] = value.lower()
+
+    def mask(self, word: str, rows: Iterable[Row]) -> Iterator[bool] | None:
+        """For each of `rows` (iterated once, at C speed): is `word` in its workspace or
+        model? None when it is in no value at all (typing a title's word: no pass)."""
+        masks = []
+        for key, lower in self._values.items():
+            hits = {value for value, low in lower.items() if word in low}
+            if hits:
+                masks.append(map(hits.__contains__, map(itemgetter(key), rows)))
+        if not masks:
+            return None
+        return masks[0] if len(masks) == 1 else map(or_, *masks)
 
 
 def project_names(projects: Mapping[str, Any]) -> dict[str, str]:

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from datetime import time as day_start
 from itertools import compress
+from operator import and_, not_, or_
 from typing import Any
 
 from api.records import Row
 from tui.order import DEFAULT_ORDER, Order, SortKey, display_order, key_for, sort_key, time_of
-from tui.query import EMPTY, Query, field_matcher, haystack
+from tui.query import EMPTY, Places, Query, field_matcher, haystack, title_hay
 
 #: The rows a view shows and their haystacks: a list, or a tuple for a query's result.
 View = list[Row] | tuple[Row, ...]
@@ -103,10 +104,12 @@ class SessionRows:
     Three sorted lists, each the one before filtered: every row (`_all`), the rows the archive
     setting lets through (`_base`), and those the query keeps too (`_shown`). A list that
     filters nothing is the very list before it. Beside each list runs a parallel list of
-    haystacks (title, workspace and model, lowercased), computed once per row when the rows
-    are built (in the loader's thread). A keystroke of the search line then only filters
-    `_base` by words, a C-speed pass of `in` over strings; a word typed on top of the last one
-    filters the previous `_shown` instead. An edit replaces one row in each list by bisection.
+    haystacks (the title lowercased, `title_hay`), computed once per row when the rows are
+    built (in the loader's thread); the few distinct workspaces and models are `Places`. A
+    keystroke of the search line then only filters `_base` by words, a C-speed pass of `in`
+    over strings (and one over the rows' places when the word is in one); a word typed on top
+    of the last one filters the previous `_shown` instead. An edit replaces one row in each
+    list by bisection.
 
     What the query keeps is a tuple, not a list: the garbage collector stops looking into a
     tuple of plain rows and strings after its first pass, while it walks every element of a
@@ -127,7 +130,8 @@ class SessionRows:
         self._order = order
         self._key = key_for(order)
         self._all = display_order(rows, order)
-        self._hays = [haystack(row) for row in self._all]
+        self._hays = [title_hay(row) for row in self._all]
+        self._places = Places(self._all)
         self._by_id = {row["session_id"]: row for row in self._all}
         self._show_archived = show_archived
         self._projects: Mapping[str, Any] = projects or {}
@@ -154,7 +158,19 @@ class SessionRows:
         if hides is None:
             return self._all, self._hays
         keep = [row["archived"] is not hides for row in self._all]
+        if all(keep):  # nothing to hide: no copy of every row (`put` makes one when needed)
+            return self._all, self._hays
         return list(compress(self._all, keep)), list(compress(self._hays, keep))
+
+    def _split_base(self, row: Row) -> None:
+        """Give `_base` a list of its own before `row`, which the archive setting hides, goes
+        into `_all`: while it hid nothing, it was `_all` itself."""
+        if self._base is not self._all or self._in_base(row):
+            return
+        shown_is_base = self._shown is self._base
+        self._base, self._base_hays = list(self._all), list(self._hays)
+        if shown_is_base:
+            self._shown, self._shown_hays = self._base, self._base_hays
 
     @property
     def _narrows(self) -> bool:
@@ -174,9 +190,15 @@ class SessionRows:
             hays = hays.shallow()
         for word in query.words:
             keep = [word in hay for hay in hays]
+            places = self._places.mask(word, rows)
+            if places is not None:
+                keep = list(map(or_, keep, places))
             rows, hays = tuple(compress(rows, keep)), LazyHays(hays, keep)
         for word in query.not_words:
             keep = [word not in hay for hay in hays]
+            places = self._places.mask(word, rows)
+            if places is not None:
+                keep = list(map(and_, keep, map(not_, places)))
             rows, hays = tuple(compress(rows, keep)), LazyHays(hays, keep)
         if matcher is not None:
             keep = [matcher(row) for row in rows]
@@ -188,7 +210,7 @@ class SessionRows:
         return hides is None or row["archived"] is not hides
 
     def _in_shown(self, row: Row, hay: str) -> bool:
-        """Would the filters keep this row?"""
+        """Would the filters keep this row? (`hay`: its whole `haystack`.)"""
         if not self._in_base(row):
             return False
         query = self._query
@@ -351,11 +373,13 @@ class SessionRows:
         self.remove(row["session_id"])
         self._memo.clear()
         key = self._key
-        hay = haystack(row)
+        hay, whole = title_hay(row), haystack(row)
         new_key = key(row)
         self._by_id[row["session_id"]] = row
+        self._places.add(row)
+        self._split_base(row)
         for rows, hays, belongs in self._levels():
-            if belongs(row, hay):
+            if belongs(row, whole):
                 i = bisect_right(rows, new_key, key=key)
                 rows.insert(i, row)
                 hays.insert(i, hay)

@@ -234,6 +234,20 @@ def test_rows_view_shares_nothing_it_must_not() -> None:
     assert [r["session_id"] for r in view] == ["s3", "s1", "s2"]
 
 
+@pytest.mark.parametrize("text", ["", "title"])
+def test_archiving_the_first_row_of_a_list_with_none_archived_hides_it(text: str) -> None:
+    """With nothing archived the hidden-archived view is the list of every row itself (no copy
+    of 100,000 rows): archiving one must still take it out of the view, and only the view."""
+    view = SessionRows([row(1), row(2)], show_archived=False, query=Query.parse(text))
+    view.put(row(1, archived=True))
+    assert [r["session_id"] for r in view] == ["s2"] and view.total == 2
+    view.put(row(1))
+    assert [r["session_id"] for r in view] == ["s1", "s2"]
+    view.show_archived = True
+    view.put(row(2, archived=True))
+    assert [r["session_id"] for r in view] == ["s1", "s2"]
+
+
 def test_remove_and_matches() -> None:
     view = SessionRows([row(1), row(2, pinned=True)], query=Query.parse("is:pinned"))
     assert [r["session_id"] for r in view] == ["s2"]
@@ -304,3 +318,34 @@ def test_random_views_at_scale_are_consistent() -> None:
     for text in ("t", "ti", "tit", "title 2", "title 2 model:1", "title 2", "", "1 -2"):
         view.query = Query.parse(text)
         assert [r["session_id"] for r in view] == fresh_ids(rows, query=view.query)
+
+
+@settings(max_examples=80, deadline=None)
+@given(words=st.lists(st.sampled_from(["t", "1", "title 1", "/w", "w/2", "model", "-3", "x",
+                                       "İ", "i̇"]), min_size=1, max_size=3),
+       negate=st.lists(st.booleans(), min_size=3, max_size=3),
+       edits=st.lists(st.integers(0, 11), max_size=3))
+def test_words_match_title_workspace_or_model_as_one_haystack(
+    words: list[str], negate: list[bool], edits: list[int],
+) -> None:
+    """Rows keep only their lowercased title; workspaces and models are matched once per
+    distinct value. What a query keeps is still exactly what a match against the whole
+    haystack (title, workspace and model) keeps, also after edits bring in new values."""
+    rows = [row(i) for i in range(12)]
+    text = " ".join(f"-{w}" if neg else w for w, neg in zip(words, negate, strict=False)
+                    if " " not in w)
+    query = Query.parse(text)
+    view = SessionRows(rows, query=query)
+    for i in edits:
+        rows[i] = row(i, workspace=f"/İnbox/{i}", model=f"Model-X{i}")
+        view.put(rows[i])
+
+    def oracle(r: dict[str, Any]) -> bool:
+        hay = haystack(r)
+        return all(w in hay for w in query.words) and not any(w in hay for w in query.not_words)
+
+    expected = [r["session_id"] for r in SessionRows(rows) if oracle(r)]
+    assert [r["session_id"] for r in view] == expected
+    view.query = EMPTY
+    view.query = query
+    assert [r["session_id"] for r in view] == expected

@@ -21,6 +21,7 @@ from textual.dom import DOMNode
 from api.projects import Project, load_projects
 from api.store import SessionStore
 from tui.live.diff import diff_rows
+from tui.live.malloc import fix_mmap_threshold
 from tui.live.watcher import StoreWatcher
 from tui.messages import RowsLoaded, RowsPreview, StoreChanged
 from tui.query import EMPTY, Query
@@ -64,6 +65,7 @@ class RowsSync:
     `epoch` gives the edit controller's count of landed saves (see `RowsLoaded.epoch`)."""
 
     def __init__(self, owner: DOMNode, store: SessionStore, epoch: Callable[[], int]) -> None:
+        fix_mmap_threshold()  # before the first read: see tui.live.malloc
         self.owner = owner
         self.store = store
         self.epoch = epoch
