@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from hypothesis import HealthCheck, settings
 
 from api.atomic import is_temp_name
 from api.records import is_safe_id
@@ -43,6 +44,19 @@ FILE_ROW_TYPES: dict[str, tuple[type, ...]] = {
     "model_provider": (str, type(None)),
     "profile": (str, type(None)),
 }
+
+
+def property_settings(examples: int) -> settings:
+    """Settings for a property test over files: `examples` by default (SB_HYPOTHESIS_EXAMPLES
+    for a longer run), no deadline (disk speed varies), no example database in the repository,
+    and no complaint that generated files are big or slow to make."""
+    return settings(
+        max_examples=int(os.environ.get("SB_HYPOTHESIS_EXAMPLES", str(examples))),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                               HealthCheck.function_scoped_fixture],
+    )
 
 
 #: `../shared` beside the repository (read-only input): the store Hermes WebUI itself wrote, the

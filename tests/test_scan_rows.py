@@ -14,19 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from hypothesis import HealthCheck, example, given, settings
+from helpers_store import property_settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from api.records import row_from_record
 from api.scan import CorruptSession, read_row, read_session_file, scan_rows
 
-SETTINGS = settings(
-    max_examples=int(os.environ.get("SB_HYPOTHESIS_EXAMPLES", "300")),
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.function_scoped_fixture],
-)
+SETTINGS = property_settings(300)
 
 SID = "a1b2c3d4e5f6"
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30) | \

@@ -15,21 +15,15 @@ from typing import Any
 
 import orjson
 import pytest
-from helpers_store import need_shared
-from hypothesis import HealthCheck, given, settings
+from helpers_store import need_shared, property_settings
+from hypothesis import given
 from hypothesis import strategies as st
+from test_scan_rows import whole_row  # the oracle: a parse of the whole file
 
 from api import sessionhead
-from api.records import row_from_record
-from api.scan import CorruptSession, read_row, read_session_file
+from api.scan import read_row
 
-SETTINGS = settings(
-    max_examples=int(os.environ.get("SB_HYPOTHESIS_EXAMPLES", "200")),
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.function_scoped_fixture],
-)
+SETTINGS = property_settings(200)
 SID = "a1b2c3d4e5f6"
 #: Text that looks like the layout's landmarks, as JSON strings hold it (escaped newlines).
 TRICKY = st.sampled_from(['\n  "tool_calls": [', "\n    {", "\n    }\n  ],", '"messages": [',
@@ -72,14 +66,6 @@ def hermes_record(draw: st.DrawFn) -> dict[str, Any]:
         rec.pop(key, None)  # moved after the messages, where the head does not hold it
         rec[key] = draw(TEXT)
     return rec
-
-
-def whole_row(path: Path) -> dict[str, Any] | None:
-    try:
-        rec, _, _ = read_session_file(path)
-    except CorruptSession:
-        return None
-    return row_from_record(rec) if rec.get("session_id") == SID else None
 
 
 def fast_record(path: Path) -> dict[str, Any] | None:
