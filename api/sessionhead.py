@@ -92,7 +92,8 @@ def row_record(fd: int, size: int) -> Record | None:
         if tail_at <= first_message:
             return None  # the tail would reach back into the head: read the file whole
         tail = os.pread(fd, window, tail_at)
-        end = _messages_end(tail) if tail.endswith(b"\n}") else None
+        whole = len(tail) == window and tail.endswith(b"\n}")  # not cut short meanwhile
+        end = _messages_end(tail) if whole else None
         if end is None:
             return None
         close, after = end
