@@ -34,7 +34,7 @@ from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.command import CommandList, CommandListItem, CommandPalette, SimpleProvider
 from textual.theme import ThemeProvider
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, LoadingIndicator
 
 
 class GuardedCommandPalette(CommandPalette):
@@ -71,9 +71,13 @@ class GuardedCommandPalette(CommandPalette):
         if self.query(CommandList):
             super()._watch__list_visible()
 
-    async def _watch__show_busy(self) -> None:
-        if self.query(CommandList):
-            await super()._watch__show_busy()
+    def _watch__show_busy(self) -> None:  # type: ignore[override]
+        # Textual's own watcher is async but does only this; an async watcher's coroutine is
+        # dropped unawaited (a RuntimeWarning) when the palette closes before it runs.
+        lists, spinners = self.query(CommandList), self.query(LoadingIndicator)
+        if lists and spinners:
+            spinners.first().set_class(self._show_busy, "--visible")
+            lists.first().set_class(self._show_busy, "--populating")
 
     def dismiss(self, result: Any = None) -> AwaitComplete:
         if not self.is_active:  # popping again would pop the screen under the palette
