@@ -183,6 +183,15 @@ def last_message_at(messages: object, fallback: float) -> float:
     return fallback
 
 
+def text_field_is_float(record: Record) -> bool:
+    """Is one of the fields a row shows as text (`_text`, `_optional_text`) a float? orjson
+    reads an integer past 64 bits as one, whose digits the row shows: a reader that parsed the
+    record with orjson parses it again exactly (`jsonio.loads_exact`) or not at all."""
+    get = record.get
+    return float in (type(get("title")), type(get("workspace")), type(get("model")),
+                     type(get("model_provider")), type(get("project_id")), type(get("profile")))
+
+
 def message_count(record: Record) -> int:
     """The count Hermes WebUI shows: the file's `message_count` where it is a count (Hermes
     writes it into the head so that a reader need not parse the messages, and trusts it),

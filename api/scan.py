@@ -25,7 +25,7 @@ import orjson
 
 from api import jsonio, sessionhead
 from api.atomic import NotRegularFile, is_temp_name, read_regular
-from api.records import Record, Row, is_safe_id, row_from_record
+from api.records import Record, Row, is_safe_id, row_from_record, text_field_is_float
 
 SUFFIX = ".json"
 
@@ -143,19 +143,12 @@ def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, tuple[FileSig, R
                 record = loads(data)
         except (OSError, orjson.JSONDecodeError, RecursionError):
             record = None
-        if type(record) is dict and record.get("session_id") == sid and not _text_float(record):
+        if (type(record) is dict and record.get("session_id") == sid
+                and not text_field_is_float(record)):
             found[sid] = (st.st_ino, st.st_size, st.st_mtime_ns), row_from_record(record)
         elif (careful := read_row(path, sid)) is not None:
             found[sid] = careful
     return found
-
-
-def _text_float(record: Record) -> bool:
-    """Is a row's text field a float? It may be an integer past 64 bits, whose digits the row
-    shows (`records._text`), so such a file is parsed again exactly."""
-    get = record.get
-    return float in (type(get("title")), type(get("workspace")), type(get("model")),
-                     type(get("model_provider")), type(get("project_id")), type(get("profile")))
 
 
 def _parse_for_row(data: bytes) -> Record | None:
@@ -170,7 +163,7 @@ def _parse_for_row(data: bytes) -> Record | None:
         return None
     if not isinstance(record, dict):
         return None
-    if _text_float(record):
+    if text_field_is_float(record):
         with contextlib.suppress(ValueError, RecursionError):  # too deep: orjson's reading
             record = jsonio.loads_exact(data)
     return record

@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from api.records import BULKY_KEYS, USAGE_KEYS, Record, message_time
+from api.records import BULKY_KEYS, USAGE_KEYS, Record, message_time, text_field_is_float
 
 #: Files smaller than this are read and parsed whole: orjson is as quick as finding the parts.
 MIN_SIZE = 16 * 1024
@@ -59,9 +59,6 @@ _MESSAGES_END = _LAST_CLOSE + b"\n  ],"
 _AFTER_MESSAGES = b"tool_calls"
 _COMMA = ord(",")
 
-#: Row fields written as text: a float there may be an integer past 64 bits whose exact digits
-#: the row shows, so the file goes to the exact whole parse.
-_TEXT_FIELDS = ("title", "workspace", "model", "model_provider", "project_id", "profile")
 _NUMBER_FIELDS = ("created_at", "updated_at", "message_count", *USAGE_KEYS)
 _BIG = float(2**63)
 _NUMBERS = (int, float)
@@ -127,9 +124,8 @@ def _usable(record: Record) -> bool:
     count = get("message_count")
     if type(count) is not int or count < 1 or "messages" in record:
         return False
-    for key in _TEXT_FIELDS:
-        if type(get(key)) is float:
-            return False
+    if text_field_is_float(record):
+        return False  # the exact parse of the whole file reads its digits
     for key in _NUMBER_FIELDS:
         value: Any = get(key)
         if type(value) in _NUMBERS and not -_BIG < value < _BIG:
