@@ -19,6 +19,7 @@ from api.models import Session
 from api.preview import preview_rows
 from api.projects import ProjectError, project_profile, same_profile
 from api.records import MAX_TITLE, Row, check_session_id, clean_title
+from api.rowtable import file_name
 from api.trash import RemoteDelete, Trash
 
 __all__ = ["ABSENT", "MAX_TITLE", "BatchResult", "ProjectError", "SessionStore", "clean_title"]
@@ -78,6 +79,10 @@ class SessionStore:
         except OSError:
             folder = None
         return self.index_signature(), folder
+
+    def has_session(self, session_id: str) -> bool:
+        """Is there a session file of this id? One stat, where a listing reads every row."""
+        return (self.directory / file_name(check_session_id(session_id))).is_file()
 
     def load(self, session_id: str) -> Session:
         return Session.load(check_session_id(session_id), directory=self.directory)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from api.rowtable import file_name
+
 
 def describe_error(
     error: BaseException,
@@ -30,4 +32,4 @@ def session_gone(error: BaseException | None, session_id: str) -> bool:
     """Did an edit fail because another program deleted the session's file (not because the
     whole store folder went, which names the folder)?"""
     return (isinstance(error, FileNotFoundError) and error.filename is not None
-            and Path(error.filename).name == f"{session_id}.json")
+            and Path(error.filename).name == file_name(session_id))

@@ -158,7 +158,7 @@ def run_open(args: argparse.Namespace) -> int:
 
     sid = command_session_id(args.session_id)
     store = existing_store(args.store)
-    if not (store.directory / f"{sid}.json").is_file():
+    if not store.has_session(sid):
         raise CommandError(f"no session {sid} in {store.directory}")
     opened = open_session(webui_address(args.webui), sid)
     print(opened.url)

@@ -273,7 +273,7 @@ class EditRoute:
         """A session to prove the WebUI by: the last one while its file is there (a check
         every few seconds must not list 100,000 rows to find one), else the newest."""
         sid = self._probe
-        if sid is None or not (self.store.directory / f"{sid}.json").is_file():
+        if sid is None or not self.store.has_session(sid):
             rows = self.store.list_rows()
             sid = self._probe = rows[0]["session_id"] if rows else None
         return sid
