@@ -216,6 +216,27 @@ async def test_bad_age_is_said_in_the_search_line(store: SessionStore) -> None:
         assert app.main.search_bar.info.display
 
 
+async def test_a_bad_age_stays_said_while_the_index_reports_progress(
+    store: SessionStore,
+) -> None:
+    """One line says both how the message index is doing and what is wrong with the query:
+    the mistake outranks progress reported after it, and shows again once the index is done."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"older:banana")
+        await pilot.pause()
+        bar = app.main.search_bar
+        for status in ("indexing 3/9 sessions (33%)", ""):
+            bar.set_status(status)
+            await pilot.pause()
+            assert "banana" in str(bar.info.render()) and bar.info.display
+        await pilot.press(*["backspace"] * len("older:banana"))
+        bar.set_status("indexing 4/9 sessions (44%)")
+        await pilot.pause()
+        assert str(bar.info.render()) == "indexing 4/9 sessions (44%)"
+
+
 async def test_startup_empties_old_trash_and_says_so(tmp_path: Path) -> None:
     store = build_store(tmp_path / "sessions")
     store.delete_many(["aaaa00000003", "aaaa00000004", "aaaa00000005"])

@@ -234,7 +234,7 @@ class MainScreen(BulkActions, RenameActions, StatusText, UsageActions, Screen[No
         self.update_status()
         self.search_panel.search()
         if query.error or self._query_error:  # `older:banana`: said in the search line
-            self.search_bar.set_info(query.error or "")  # (the rest of the query filters)
+            self.search_bar.set_error(query.error or "")  # (the rest of the query filters)
             self._query_error = query.error
         if was_empty != (not len(self.rows)):  # the edit keys dim or light up (the footer
             self.refresh_bindings()  # redraws whole: not on every keystroke)

@@ -215,7 +215,7 @@ class SearchPanel(Vertical):
             self.title_bar.update(Content(title), layout=False)  # fixed size: no layout
         if status != self._info:
             self._info = status
-            self.search_bar.set_info(status)
+            self.search_bar.set_status(status)
         if wanted and self.hits is not None:
             self.results.placeholder = self._placeholder()
             self.results.refresh()

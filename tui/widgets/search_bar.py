@@ -108,6 +108,8 @@ class SearchBar(Horizontal):
         self.input = SearchInput(on_change, placeholder=PLACEHOLDER, compact=True,
                                  id="search-input")
         self.info = Static("", id="search-info")
+        self._status = ""  # the message index's progress
+        self._error = ""  # what is wrong with the query
 
     def compose(self) -> ComposeResult:
         yield Static("/", id="search-prompt")
@@ -142,9 +144,20 @@ class SearchBar(Horizontal):
         finally:
             self.input.quiet = False
 
-    def set_info(self, text: str) -> None:
-        """Say how the message index is doing ("" hides it). Its width is fixed, so progress
-        updates repaint it without laying the screen out again."""
+    def set_status(self, text: str) -> None:
+        """Say how the message index is doing ("": nothing to say)."""
+        self._status = text
+        self._show_info()
+
+    def set_error(self, text: str) -> None:
+        """Say what is wrong with the query ("": nothing). It outranks the index's progress:
+        the person must see why the list is not filtered as typed, whatever reports after."""
+        self._error = text
+        self._show_info()
+
+    def _show_info(self) -> None:
+        """Its width is fixed, so progress updates repaint it without a layout of the screen."""
+        text = self._error or self._status
         self.info.update(Content(inert(text)), layout=False)
         if self.info.display != bool(text):
             self.info.display = bool(text)
