@@ -10,6 +10,8 @@ import re
 from sys import intern
 from typing import Any, TypeGuard
 
+from api.rowmemory import new_row, share_values
+
 Record = dict[str, Any]
 Row = dict[str, Any]
 
@@ -192,12 +194,15 @@ def text_field_is_float(record: Record) -> bool:
                      type(get("model_provider")), type(get("project_id")), type(get("profile")))
 
 
+_INFINITY = float("inf")
+
+
 def message_count(record: Record) -> int:
     """The count Hermes WebUI shows: the file's `message_count` where it is a count (Hermes
     writes it into the head so that a reader need not parse the messages, and trusts it),
     else the messages counted."""
     stated: Any = record.get("message_count")
-    if type(stated) in (int, float) and 0 <= stated < float("inf"):  # Hermes: int(stated)
+    if type(stated) in (int, float) and 0 <= stated < _INFINITY:  # Hermes: int(stated)
         return min(int(stated), MAX_COUNT)
     messages = record.get("messages")
     return len(messages) if isinstance(messages, list) else _count(stated)
@@ -208,30 +213,40 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
 
     `base` is the row already in the index: keys we do not derive (Hermes writes 55 a row) are
     kept, and refreshed from the record where the record holds them, so they never go stale.
+
+    Written out flat, the row made at once in its compact form (`rowmemory`): a rebuild runs
+    this for every file, and the checks and calls of a plainer version were a third of it.
     """
-    updated = _number(record.get("updated_at"), 0.0)
-    messages = record.get("messages")
-    count = message_count(record)
-    row: Row = {
-        "session_id": record.get("session_id"),
-        "title": _text(record.get("title")),
-        "workspace": _text(record.get("workspace")),
-        "model": _text(record.get("model")),
-        "model_provider": _optional_text(record.get("model_provider")),
-        "message_count": count,
-        "created_at": _number(record.get("created_at"), updated),
-        "updated_at": updated,
-        "last_message_at": last_message_at(messages, updated),
-        "pinned": bool(record.get("pinned")),
-        "archived": bool(record.get("archived")),
-        "project_id": _optional_text(record.get("project_id")),
-        "profile": _optional_text(record.get("profile")),
-    }
-    for key in USAGE_KEYS:
-        value = record.get(key)
-        if _usage_number(value):
-            row[key] = value
-    row = share_values(row)
+    get = record.get
+    updated = get("updated_at")
+    if type(updated) is not float or updated - updated != 0.0:
+        updated = _number(updated, 0.0)
+    created = get("created_at")
+    if type(created) is not float or created - created != 0.0:
+        created = _number(created, updated)
+    last = _last_time(get("messages"), updated)
+    count = get("message_count")
+    if type(count) is not int or not 0 <= count <= MAX_COUNT:
+        count = message_count(record)
+    usage: list[tuple[str, Any]] = []
+    if not _USAGE_SET.isdisjoint(record):  # one C pass over the keys: most files have none
+        usage = [(key, value) for key in USAGE_KEYS if _usage_number(value := get(key))]
+    row = new_row(ROW_KEYS + tuple(key for key, _ in usage) if usage else ROW_KEYS)
+    row["session_id"] = get("session_id")
+    row["title"] = _text(get("title"))
+    row["workspace"] = _shared_text(get("workspace"))
+    row["model"] = _shared_text(get("model"))
+    row["model_provider"] = _shared_optional(get("model_provider"))
+    row["message_count"] = count
+    row["created_at"] = created
+    row["updated_at"] = updated
+    row["last_message_at"] = updated if last == updated else last  # one float held, not two
+    row["pinned"] = bool(get("pinned"))
+    row["archived"] = bool(get("archived"))
+    row["project_id"] = _shared_optional(get("project_id"))
+    row["profile"] = _shared_optional(get("profile"))
+    for key, value in usage:
+        row[key] = value
     if base:
         merged = dict(base)
         for key in base.keys() - row.keys() - BULKY_KEYS:
@@ -240,6 +255,30 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
         merged.update(row)
         return merged
     return row
+
+
+_USAGE_SET = frozenset(USAGE_KEYS)
+
+
+def _last_time(messages: object, updated: float) -> float:
+    """`last_message_at`, the last message looked at first: it is nearly always the answer."""
+    if type(messages) is list and messages:
+        last = messages[-1]
+        if type(last) is dict and last.get("role") != "tool":
+            stamp = last.get("timestamp")
+            if type(stamp) is float and stamp - stamp == 0.0:
+                return stamp
+    return last_message_at(messages, updated)
+
+
+def _shared_text(value: object) -> str:
+    return intern(value) if type(value) is str else _text(value)
+
+
+def _shared_optional(value: object) -> str | None:
+    if value is None:
+        return None
+    return intern(value) if type(value) is str else str(value)
 
 
 def _usage_number(value: object) -> bool:
@@ -251,50 +290,6 @@ def _optional_text(value: object) -> str | None:
     if value is None or type(value) is str:
         return value
     return str(value)
-
-
-#: Row values that repeat from session to session (a few models, workspaces, profiles): each is
-#: kept once (`share_values`), not once a row: 25 MB at 100,000 rows.
-SHARED_KEYS = frozenset({"workspace", "model", "model_provider", "profile", "project_id"})
-
-#: Rows with more keys than this are plain dicts: CPython shares at most 30 keys between
-#: the dicts of one class's instances.
-MAX_SHARED_SHAPE = 30
-#: How many distinct key lists (in order) get a shared key table; rows of any other are plain
-#: dicts (a crafted index cannot make a class a row).
-MAX_SHAPES = 64
-_shapes: dict[tuple[str, ...], type] = {}
-
-
-def _empty_row(keys: tuple[str, ...]) -> Row:
-    """An empty dict that will hold `keys` (in that order) in the least memory CPython has for
-    it: the `__dict__` of an instance of a class of their own, whose key table is stored once
-    for all such rows (PEP 412: 176 bytes a 13-key row, against 464 for a plain dict). It is
-    an ordinary dict in every other way (its instance is dropped at once), so nothing that
-    reads a row can tell; where sharing does not apply it is simply a plain dict."""
-    if len(keys) > MAX_SHARED_SHAPE:
-        return {}
-    shape = _shapes.get(keys)
-    if shape is None:
-        if len(_shapes) >= MAX_SHAPES:
-            return {}
-        shape = _shapes.setdefault(keys, type("RowShape", (), {}))
-    empty: Row = shape().__dict__
-    return empty
-
-
-def share_values(row: Row) -> Row:
-    """A copy of `row` as small as CPython keeps a dict of its keys (`_empty_row`), its
-    repeated text the one string all rows share (`sys.intern`: freed when no row holds it any
-    more), and its last-message time the very float of `updated_at` when equal. 100,000 rows
-    are held by the app for as long as it runs."""
-    shared = _empty_row(tuple(row))
-    for key, value in row.items():
-        shared[key] = intern(value) if key in SHARED_KEYS and type(value) is str else value
-    last = shared.get("last_message_at")
-    if type(last) is float and last == shared.get("updated_at"):
-        shared["last_message_at"] = shared["updated_at"]
-    return shared
 
 
 def sanitize_row(row: object) -> Row | None:
