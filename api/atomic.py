@@ -14,6 +14,7 @@ import re
 import stat
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 #: Session files and the index are private: chat transcripts hold secrets.
@@ -173,30 +174,33 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_stale_temps(directory: Path, *, now: float | None = None) -> list[str]:
+def sweep_stale_temps(directory: Path, *, now: float | None = None,
+                      names: Iterable[str] | None = None) -> list[str]:
     """Delete temp files left behind by writers that died; returns the names removed.
 
     A temp file is stale when its pid no longer runs, or when it is older than an hour. Our own
-    process's temp files are in flight and never touched.
+    process's temp files are in flight and never touched. `names`: the folder's names when the
+    caller has just listed it (a rebuild), so that 100,000 names are not listed twice.
     """
     now = time.time() if now is None else now
     removed: list[str] = []
     try:
-        entries = list(os.scandir(directory))
+        listed = os.listdir(directory) if names is None else names
     except OSError:
         return removed
-    for entry in entries:
-        m = _TEMP_RE.match(entry.name)
+    for name in [n for n in listed if ".tmp." in n]:
+        m = _TEMP_RE.match(name)
         if m is None:
             continue
         pid = int(m.group("pid"))
+        path = os.path.join(directory, name)
         try:
-            age = now - entry.stat(follow_symlinks=False).st_mtime
+            age = now - os.lstat(path).st_mtime
         except OSError:
             continue
         if pid == os.getpid() or (_pid_alive(pid) and age < STALE_TEMP_AGE):
             continue
         with contextlib.suppress(OSError):
-            os.unlink(entry.path)
-            removed.append(entry.name)
+            os.unlink(path)
+            removed.append(name)
     return removed

@@ -14,7 +14,6 @@ import stat
 import threading
 import time
 from collections.abc import Iterable, Set
-from dataclasses import dataclass
 from pathlib import Path
 
 from api.atomic import (
@@ -39,19 +38,14 @@ from api.listing import (
 from api.locks import StoreLock
 from api.records import Record, Row, is_safe_id, row_from_record, updated_key
 from api.rowtable import RowTable
-from api.scan import SUFFIX, FileSig, file_sig, read_row, scan_rows
+from api.scan import SUFFIX, FileSig, Scanned, file_sig, read_row
 from api.scan import CorruptSession as CorruptSession  # re-exported: api.models, api.search
 from api.scan import read_session_file as read_session_file
 from api.scan import session_id_of as session_id_of
+from api.scanpool import scan_folder
 
 INDEX_NAME = "_index.json"
 LOCK_NAME = "_index.lock"
-
-
-@dataclass
-class _Scanned:
-    sig: FileSig
-    row: Row | None  # None: the file is not a valid session (kept so it is not re-read)
 
 
 class SessionIndex:
@@ -67,11 +61,11 @@ class SessionIndex:
         self._reader_names = SharedNames(directory)
         # Rows of files the index does not list (written by a tool that skipped the index),
         # remembered by file version so `rows()` reads each such file once.
-        self._orphans: dict[str, _Scanned] = {}
+        self._orphans: dict[str, Scanned] = {}
         # The folder's names as our last save left them (saves only, under `lock`).
         self._listing: Listing | None = None
         # Every session file's row, by file version, while the index is unusable (`rows()`).
-        self._files: dict[str, _Scanned] = {}
+        self._files: dict[str, Scanned] = {}
 
     # ── reading ─────────────────────────────────────────────────────────────
 
@@ -189,7 +183,7 @@ class SessionIndex:
     def _orphan_rows(self, sids: Iterable[str]) -> list[Row]:
         with self._cache_lock:
             known = dict(self._orphans)
-        fresh: dict[str, _Scanned] = {}
+        fresh: dict[str, Scanned] = {}
         for sid in sids:
             scanned = self._scan_one(sid, known.get(sid))
             if scanned is not None:
@@ -198,13 +192,12 @@ class SessionIndex:
             self._orphans = fresh
         return [s.row for s in fresh.values() if s.row is not None]
 
-    def _scan_one(self, sid: str, previous: _Scanned | None) -> _Scanned | None:
+    def _scan_one(self, sid: str, previous: Scanned | None) -> Scanned | None:
         if previous is not None and self._unchanged(sid, previous):
             return previous
-        read = read_row(os.path.join(self.directory, sid + SUFFIX), sid)
-        return None if read is None else _Scanned(*read)
+        return read_row(os.path.join(self.directory, sid + SUFFIX), sid)
 
-    def _unchanged(self, sid: str, previous: _Scanned) -> bool:
+    def _unchanged(self, sid: str, previous: Scanned) -> bool:
         try:
             return file_sig(os.lstat(os.path.join(self.directory, sid + SUFFIX))) == previous.sig
         except OSError:
@@ -260,15 +253,21 @@ class SessionIndex:
         The read of every file happens first, without the lock; under the lock only the files
         that changed meanwhile are read again, so a save that raced the scan is not undone.
         """
-        sweep_stale_temps(self.directory)
         before = self._index_sig()
-        scanned = self._scan_all({})
+        try:
+            names: set[str] | None = self._names()
+        except OSError:
+            names = None
+        if names is not None:
+            sweep_stale_temps(self.directory, names=names)
+        scanned = self._scan_all({}, names)
         with self.lock.hold():
+            names = self._names()
             # Every locked save rewrites the index after its session file: if the index is as
             # it was, no save ran meanwhile; otherwise re-read what changed.
             if self._index_sig() != before:
-                scanned = self._scan_all(scanned)
-            marks = pending(self._names())
+                scanned = self._scan_all(scanned, names)
+            marks = pending(names)
             for sid in marks:  # a saver killed during the scan: its file may be newer
                 fresh = self._scan_one(sid, None)
                 if fresh is not None:
@@ -285,15 +284,16 @@ class SessionIndex:
                 self.clear_marks(marks)
         return list(table.rows)  # a copy: the cached list must stay as the file has it
 
-    def _scan_all(self, previous: dict[str, _Scanned]) -> dict[str, _Scanned]:
-        """Every session file's row; a file unchanged since `previous` is not read again."""
+    def _scan_all(self, previous: dict[str, Scanned],
+                  names: set[str] | None = None) -> dict[str, Scanned]:
+        """Every session file's row; a file unchanged since `previous` is not read again.
+        `names`: the folder's names, when just listed."""
         try:
-            sids = session_ids(self._names())
+            sids = session_ids(self._names() if names is None else names)
         except OSError:
             return {}
         kept = {s: p for s in sids & previous.keys() if self._unchanged(s, p := previous[s])}
-        read = scan_rows(str(self.directory), sids - kept.keys())
-        return kept | {sid: _Scanned(*found) for sid, found in read.items()}
+        return kept | scan_folder(str(self.directory), sids - kept.keys())
 
     def save_session(
         self, path: Path, data: bytes, record: Record, *, existing: bool = False

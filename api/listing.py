@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 import time
 import weakref
@@ -130,13 +131,38 @@ def index_size_limit(directory: Path, size: int, rows_known: int = 0) -> int | N
 
 
 def pending(names: Iterable[str]) -> set[str]:
-    """Sessions whose saver marked them and has not yet brought the index up to date.
-
-    A Python loop: callers pass the names the index does not list (`names - by_name.keys()`,
-    a set difference at C speed), among which the marks are, not all 100,000."""
+    """Sessions whose saver marked them and has not yet brought the index up to date."""
+    found = _matches(_MARK, names)
+    if found is not None:
+        return found
     cut = len(SAVING_PREFIX)
     return {n[cut:] for n in names if n.startswith(SAVING_PREFIX) and is_safe_id(n[cut:])}
 
 
 def session_ids(names: Iterable[str]) -> set[str]:
+    """The session ids among a folder's names (`session_id_of` of each)."""
+    found = _matches(_SESSION_FILE, names)
+    if found is not None:
+        return found
     return {sid for name in names if (sid := session_id_of(name)) is not None}
+
+
+# The names `session_id_of` and `pending` accept, a whole line each: the safe id of
+# `records.is_safe_id`, then ".json" (which no temp file name ends in) or after the mark.
+_SESSION_FILE = re.compile(r"^([A-Za-z0-9-][A-Za-z0-9_-]{0,127})\.json$", re.MULTILINE)
+_MARK = re.compile(rf"^{re.escape(SAVING_PREFIX)}([A-Za-z0-9-][A-Za-z0-9_-]{{0,127}})$",
+                   re.MULTILINE)
+
+
+def _matches(pattern: re.Pattern[str], names: Iterable[str]) -> set[str] | None:
+    """The ids `pattern` finds among `names`, all names joined a line each and searched in one
+    C pass: at 100,000 names a third of the time of a check a name. None when some name holds
+    a line break itself (a name may), which would make two lines of one name."""
+    if not isinstance(names, list | set | frozenset | tuple):
+        names = list(names)
+    if not names:
+        return set()
+    joined = "\n".join(names)
+    if joined.count("\n") != len(names) - 1:
+        return None
+    return set(pattern.findall(joined))

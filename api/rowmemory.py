@@ -56,3 +56,13 @@ def share_values(row: Row) -> Row:
     return shared
 
 
+
+
+def compact_row(row: Row) -> Row:
+    """A row whose values are already shared (one that came from another process in
+    `marshal`'s format, which keeps interned text interned and one object one object) made as
+    small as `share_values` makes it: only its dict is plain."""
+    compact = new_row(tuple(row))
+    for key, value in row.items():  # one by one: `update` would make the dict a plain one
+        compact[key] = value
+    return compact

@@ -20,6 +20,7 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
@@ -30,6 +31,14 @@ from api.records import Record, Row, is_safe_id, row_from_record, text_field_is_
 SUFFIX = ".json"
 
 FileSig = tuple[int, int, int]
+
+
+class Scanned(NamedTuple):
+    """One session file as a scan found it: its version, and its row (None: the file is not a
+    usable session, kept so that it is not read again while it stays as it is)."""
+
+    sig: FileSig
+    row: Row | None
 
 
 def file_sig(st: os.stat_result) -> FileSig:
@@ -80,7 +89,7 @@ def _parse_whole(name: str, data: bytes) -> Record:
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
-def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
+def read_row(path: str, sid: str) -> Scanned | None:
     """The index row of the session file at `path` and its version; the row is None when the
     file is not a usable session `sid` (kept, so that it is not read again). None when the
     file is gone. Exactly the row a parse of the whole file gives (`row_from_record`)."""
@@ -93,10 +102,10 @@ def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            return file_sig(st), None
+            return Scanned(file_sig(st), None)
         record = sessionhead.row_record(fd, st.st_size)
         if record is not None:
-            return file_sig(st), _checked_row(record, sid)
+            return Scanned(file_sig(st), _checked_row(record, sid))
         data = os.read(fd, st.st_size + 1)
         if len(data) != st.st_size:  # changed while we read it: the careful way
             os.close(fd)
@@ -107,7 +116,7 @@ def read_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
     finally:
         if fd >= 0:
             os.close(fd)
-    return file_sig(st), _checked_row(_parse_for_row(data), sid)
+    return Scanned(file_sig(st), _checked_row(_parse_for_row(data), sid))
 
 
 def _checked_row(record: Record | None, sid: str) -> Row | None:
@@ -116,7 +125,7 @@ def _checked_row(record: Record | None, sid: str) -> Row | None:
     return row_from_record(record)
 
 
-def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, tuple[FileSig, Row | None]]:
+def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, Scanned]:
     """`read_row` of each session file of `directory` named in `sids` (those gone left out).
 
     A full rebuild spends most of its time here, a third of it in Python's own overhead per
@@ -124,7 +133,7 @@ def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, tuple[FileSig, R
     session's record) runs inline, names bound locally; anything else is left to `read_row`,
     which reads that file again the careful way and is the definition of what a row is.
     """
-    found: dict[str, tuple[FileSig, Row | None]] = {}
+    found: dict[str, Scanned] = {}
     prefix = os.path.join(directory, "")
     open_, fstat, read, close, loads = os.open, os.fstat, os.read, os.close, orjson.loads
     head_tail, big = sessionhead.row_record, sessionhead.MIN_SIZE
@@ -145,7 +154,7 @@ def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, tuple[FileSig, R
             record = None
         if (type(record) is dict and record.get("session_id") == sid
                 and not text_field_is_float(record)):
-            found[sid] = (st.st_ino, st.st_size, st.st_mtime_ns), row_from_record(record)
+            found[sid] = Scanned((st.st_ino, st.st_size, st.st_mtime_ns), row_from_record(record))
         elif (careful := read_row(path, sid)) is not None:
             found[sid] = careful
     return found
@@ -169,18 +178,18 @@ def _parse_for_row(data: bytes) -> Record | None:
     return record
 
 
-def _unusable(path: str) -> tuple[FileSig, None] | None:
+def _unusable(path: str) -> Scanned | None:
     try:
-        return file_sig(os.lstat(path)), None
+        return Scanned(file_sig(os.lstat(path)), None)
     except OSError:
         return None
 
 
-def _whole_row(path: str, sid: str) -> tuple[FileSig, Row | None] | None:
+def _whole_row(path: str, sid: str) -> Scanned | None:
     try:
         record, _, sig = read_session_file(path)
     except FileNotFoundError:
         return None
     except (OSError, CorruptSession):
         return _unusable(path)
-    return sig, (row_from_record(record) if record.get("session_id") == sid else None)
+    return Scanned(sig, row_from_record(record) if record.get("session_id") == sid else None)

@@ -8,8 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers_store import property_settings
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 import api.index as index_module
+from api.listing import SAVING_PREFIX, pending, session_ids
+from api.records import is_safe_id
+from api.scan import session_id_of
 from api.store import SessionStore
 
 
@@ -90,3 +96,19 @@ def test_readers_at_once_share_one_listing_and_a_later_reader_lists_afresh(
     (tmp_path / "b.json").unlink()
     del first
     assert shared.since(asked) == {"a.json"} and len(calls) == 3
+
+
+NAME_PART = st.sampled_from(["a", "Z9", "-", "_", ".", ".json", ".tmp.", "\n", "\r", "é", " ",
+                             "x" * 127, "_saving.", ".json.tmp.12.ab"])
+
+
+@property_settings(300)
+@given(names=st.lists(st.lists(NAME_PART, min_size=1, max_size=4).map("".join), max_size=8))
+@example(names=["a.json", "b\nc.json", "_saving.a"])  # a name with a line break of its own
+def test_a_folders_sessions_and_marks_are_what_each_name_says(names: list[str]) -> None:
+    """`session_ids` and `pending` search all names at once; each answer is the one name by
+    name gives (`session_id_of`; a mark is `_saving.` and a safe id)."""
+    assert session_ids(names) == {sid for n in names if (sid := session_id_of(n)) is not None}
+    cut = len(SAVING_PREFIX)
+    assert pending(names) == {n[cut:] for n in names
+                              if n.startswith(SAVING_PREFIX) and is_safe_id(n[cut:])}
