@@ -123,11 +123,6 @@ class RowTable:
 
     def to_json(self) -> bytes:
         """The index file, one compact row a line (`api.splice.join_rows`)."""
-        if self._blobs is None:  # a table made from rows (a rebuild): all in one go if we can
-            data = _encode_all(self.rows)
-            if data is not None:
-                self._blobs = data[2:-2].split(b",\n") if self.rows else []
-                return data
         return join_rows(self.blobs)
 
     @property
@@ -140,21 +135,3 @@ class RowTable:
         """Where each row starts in `to_json()`'s bytes, for reading the next version by its
         changes."""
         return written_layout(self.blobs)
-
-
-_ROW_START = b'{"session_id":'
-_BETWEEN_ROWS = b"}," + _ROW_START
-
-
-def _encode_all(rows: list[Row]) -> bytes | None:
-    """`join_rows` of every row's `dumps_exact` from one orjson call, not one a row (a
-    third of a 100,000-row rebuild was spent encoding rows one by one). The rows are found in
-    orjson's output by what starts each: when every row's first key is `session_id`, and the
-    text between two rows occurs exactly as often as rows meet, it occurs nowhere else. None
-    when that cannot be told, or when some row is one orjson cannot write exactly."""
-    if any(next(iter(row), None) != "session_id" for row in rows):
-        return None
-    whole = dumps_exact(rows)
-    if whole is None or whole.count(_BETWEEN_ROWS) != max(len(rows) - 1, 0):
-        return None
-    return b"[\n" + whole[1:-1].replace(_BETWEEN_ROWS, b"},\n" + _ROW_START) + b"\n]"
