@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from api.records import Row
-from api.rowmemory import compact_row
+from api.rowmemory import compact_row, quiet_gc
 from api.scan import FileSig, Scanned, scan_rows
 
 #: Below this many files a child's start (~80 ms here) costs more than half the scan saves.
@@ -36,7 +36,8 @@ CHILD_SECONDS_PER_FILE = 0.005
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the folder that holds the `api` package
 # -I -S: no user site, no PYTHON* variables, no site hooks; sys.path is the parent's.
 _CHILD = (
-    "import marshal, sys\n"
+    "import gc, marshal, sys\n"
+    "gc.disable()\n"
     "path, directory, sids = marshal.loads(sys.stdin.buffer.read())\n"
     "sys.path[:] = path\n"
     "from api.scan import scan_rows\n"
@@ -48,15 +49,16 @@ _CHILD = (
 def scan_folder(directory: str, sids: Iterable[str]) -> dict[str, Scanned]:
     """`scan.scan_rows(directory, sids)`, on two cores when there are many files."""
     sids = list(sids)
-    if len(sids) < PARALLEL_MIN or _cores() < 2:
-        return scan_rows(directory, sids)
-    cut = int(len(sids) * CHILD_SHARE)
-    theirs, ours = sids[:cut], sids[cut:]
-    child = _start(directory, theirs)
-    found = scan_rows(directory, ours)
-    sent = None if child is None else _collect(child, len(theirs))
-    found.update(scan_rows(directory, theirs) if sent is None else sent)
-    return found
+    with quiet_gc():
+        if len(sids) < PARALLEL_MIN or _cores() < 2:
+            return scan_rows(directory, sids)
+        cut = int(len(sids) * CHILD_SHARE)
+        theirs, ours = sids[:cut], sids[cut:]
+        child = _start(directory, theirs)
+        found = scan_rows(directory, ours)
+        sent = None if child is None else _collect(child, len(theirs))
+        found.update(scan_rows(directory, theirs) if sent is None else sent)
+        return found
 
 
 def _cores() -> int:

@@ -10,15 +10,15 @@ back as `RowsLoaded` messages to the owner (the main screen), which lays them in
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 
 from textual.dom import DOMNode
 
 from api.projects import Project, load_projects
+from api.rowmemory import quiet_gc
 from api.store import SessionStore
 from tui.live.diff import diff_rows
 from tui.live.malloc import fix_mmap_threshold
@@ -38,24 +38,6 @@ MAX_DELTA = 256
 PREVIEW_ROWS = 200
 #: How long the loader lets the preview's frame go first before the full read.
 PREVIEW_WAIT_SECONDS = 0.5
-
-
-@contextlib.contextmanager
-def quiet_gc() -> Iterator[None]:
-    """No cyclic garbage collection while the loader builds 100,000 row objects.
-
-    Each full collection walks every live object: with the rows of a big store that is ~100 ms
-    holding the GIL, several times during a load and then every so often while the user types.
-    The rows hold no reference cycles (plain dicts of strings and numbers; refcounting frees
-    them), so after building them the loader freezes them (`gc.freeze()`, above FREEZE_ROWS):
-    later collections skip them and stay a few ms."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class RowsSync:
