@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter, or_
-from typing import Any
+from typing import Any, Literal
 
 from api.records import Row
 
@@ -177,12 +177,15 @@ class Places:
             if value not in lower:
                 lower[value] = value.lower()
 
-    def mask(self, word: str, rows: Iterable[Row]) -> Iterator[bool] | None:
+    def mask(self, word: str, rows: Iterable[Row]) -> Iterator[bool] | Literal[True] | None:
         """For each of `rows` (iterated once, at C speed): is `word` in its workspace or
-        model? None when it is in no value at all (typing a title's word: no pass)."""
+        model? None when it is in no value at all (typing a title's word: no pass); True when
+        it is in every value of one of them (a first letter typed, often: no pass either)."""
         masks = []
         for key, lower in self._values.items():
             hits = {value for value, low in lower.items() if word in low}
+            if hits and len(hits) == len(lower):
+                return True  # every row has one of these values: rows of removed ones stay
             if hits:
                 masks.append(map(hits.__contains__, map(itemgetter(key), rows)))
         if not masks:

@@ -189,16 +189,21 @@ class SessionRows:
         if isinstance(hays, LazyHays):
             hays = hays.shallow()
         for word in query.words:
-            keep = [word in hay for hay in hays]
             places = self._places.mask(word, rows)
+            if places is True:
+                continue  # in every row's workspace or model: every row stays
+            keep = [word in hay for hay in hays]
             if places is not None:
                 keep = list(map(or_, keep, places))
             rows, hays = tuple(compress(rows, keep)), LazyHays(hays, keep)
         for word in query.not_words:
-            keep = [word not in hay for hay in hays]
             places = self._places.mask(word, rows)
-            if places is not None:
-                keep = list(map(and_, keep, map(not_, places)))
+            if places is True:
+                keep = [False] * len(rows)
+            else:
+                keep = [word not in hay for hay in hays]
+                if places is not None:
+                    keep = list(map(and_, keep, map(not_, places)))
             rows, hays = tuple(compress(rows, keep)), LazyHays(hays, keep)
         if matcher is not None:
             keep = [matcher(row) for row in rows]
