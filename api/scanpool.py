@@ -55,7 +55,12 @@ def scan_folder(directory: str, sids: Iterable[str]) -> dict[str, Scanned]:
         cut = int(len(sids) * CHILD_SHARE)
         theirs, ours = sids[:cut], sids[cut:]
         child = _start(directory, theirs)
-        found = scan_rows(directory, ours)
+        try:
+            found = scan_rows(directory, ours)
+        except BaseException:  # KeyboardInterrupt too: no child left behind
+            if child is not None:
+                _stop(child)
+            raise
         sent = None if child is None else _collect(child, len(theirs))
         found.update(scan_rows(directory, theirs) if sent is None else sent)
         return found
