@@ -49,18 +49,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 _HYPOTHESIS_HOME = pytest.StashKey[str]()
 
-#: Files of the longest tests (the monkey alone takes most of a minute on a 2-core runner),
-#: started first: with two workers (`-n 2` in addopts) a long test handed out last would end
-#: the run alone while the other worker idles. Only the order changes; a name that goes stale
-#: costs time, never a test.
+#: Files of the longest tests, longest first (the monkey alone takes two minutes or more on a
+#: 2-core runner), started first: with two workers (`-n 2` in addopts) a long test handed out
+#: last would end the run alone while the other worker idles. `--maxschedchunk 1` (addopts)
+#: hands tests out one at a time in this order, so the monkey runs on one worker while the
+#: other takes the rest of this list and then the short tests. Only the order changes; a name
+#: that goes stale costs time, never a test.
 LONG_FIRST = (
     "tests/tui/test_monkey.py",
     "tests/test_crash.py",
+    "tests/test_hostile.py",
+    "tests/test_scan_rows.py",
+    "tests/tui/test_webui_app.py",
+    "tests/test_trash_hermes.py",
     "tests/test_store_concurrency.py",
     "tests/test_trash_crash.py",
-    "tests/test_trash_hermes.py",
-    "tests/tui/test_webui_app.py",
-    "tests/test_hostile.py",
+    "tests/test_sessionhead.py",
 )
 
 

@@ -96,49 +96,67 @@ GOOD_MESSAGE = st.fixed_dictionaries(
     optional={"timestamp": st.floats(0, 2e9), "_ts": st.integers(0, 2_000_000_000)},
 )
 
+# What the composites below draw from, made once, not again in every draw (the same examples,
+# drawn faster).
+UP_TO_4, UP_TO_6, ONE_IN_10, COUNT = (st.integers(0, 4), st.integers(0, 6), st.integers(0, 9),
+                                      st.integers(0, 50))
+BOOL, TIME, BYTES = st.booleans(), st.floats(0, 2e9), st.binary(max_size=200)
+ROLE_FRAGMENT = FRAGMENT | st.just(json.dumps("user"))
+TIME_KEY = st.sampled_from(["timestamp", "_ts"])
+ID_CHOICE = st.sampled_from(["match", "match", "match", "other", "hostile", "wrong"])
+HOSTILE = st.sampled_from(HOSTILE_STRINGS)
+HOW = st.sampled_from(["good", "good", "hostile", "absent"])
+GOOD_MESSAGES = st.lists(GOOD_MESSAGE, max_size=3)
+TEXT_OR_NONE = st.none() | TEXT
+FILE_KIND = st.sampled_from(["record", "record", "record", "bytes", "json", "truncated"])
+ENTRY_KIND = st.sampled_from(["file"] * 6 + ["dir", "link_out", "link_in"])
+INDEX_KIND = st.sampled_from(["none", "bytes", "json", "rows", "rows", "truncated"])
+ROW_ID = SAFE_ID | st.sampled_from(["a", "b"])
+
 
 @st.composite
 def message_list(draw: st.DrawFn) -> str:
     """`messages` of the right shape, with hostile timestamps and contents inside."""
     parts = []
-    for _ in range(draw(st.integers(0, 4))):
+    for _ in range(draw(UP_TO_4)):
         parts.append(
             "{"
-            + f'"role":{draw(FRAGMENT | st.just(json.dumps("user")))},'
+            + f'"role":{draw(ROLE_FRAGMENT)},'
             + f'"content":{draw(FRAGMENT)},'
-            + f'"{draw(st.sampled_from(["timestamp", "_ts"]))}":{draw(FRAGMENT)}'
+            + f'"{draw(TIME_KEY)}":{draw(FRAGMENT)}'
             + "}"
         )
     return "[" + ",".join(parts) + "]"
 
 
+MESSAGE_LIST = message_list()
+
+
 @st.composite
 def record_text(draw: st.DrawFn, sid: str) -> str:
     """A session-shaped object: some fields hostile, some right, the id right or not."""
-    id_choice = draw(st.sampled_from(["match", "match", "match", "other", "hostile", "wrong"]))
+    id_choice = draw(ID_CHOICE)
     id_text = {
         "match": json.dumps(sid),
         "other": json.dumps(draw(SAFE_ID)),
-        "hostile": json.dumps(draw(st.sampled_from(HOSTILE_STRINGS))),
+        "hostile": json.dumps(draw(HOSTILE)),
         "wrong": draw(FRAGMENT),
     }[id_choice]
     items = [("session_id", id_text)]
     for key in FIELDS:
-        how = draw(st.sampled_from(["good", "good", "hostile", "absent"]))
+        how = draw(HOW)
         if how == "absent":
             continue
         if key == "messages":
-            value = draw(message_list()) if how == "hostile" else json.dumps(
-                draw(st.lists(GOOD_MESSAGE, max_size=3))
-            )
+            value = draw(MESSAGE_LIST) if how == "hostile" else json.dumps(draw(GOOD_MESSAGES))
         elif how == "hostile":
             value = draw(FRAGMENT)
         else:
             value = json.dumps(_good_value(key, draw))
         items.append((key, value))
-    if draw(st.booleans()):
+    if draw(BOOL):
         items.append((draw(TEXT), draw(FRAGMENT)))  # a key of another tool, kept through save
-    if draw(st.integers(0, 9)) == 0:
+    if draw(ONE_IN_10) == 0:
         items.append(("session_id", json.dumps(draw(SAFE_ID))))  # a duplicate key
     order = draw(st.permutations(items))
     return "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in order) + "}"
@@ -146,21 +164,21 @@ def record_text(draw: st.DrawFn, sid: str) -> str:
 
 def _good_value(key: str, draw: st.DrawFn) -> Any:
     if key in ("created_at", "updated_at", "last_message_at"):
-        return draw(st.floats(0, 2e9))
+        return draw(TIME)
     if key in ("pinned", "archived"):
-        return draw(st.booleans())
+        return draw(BOOL)
     if key == "message_count":
-        return draw(st.integers(0, 50))
+        return draw(COUNT)
     if key in ("project_id", "model_provider", "profile"):
-        return draw(st.none() | TEXT)
+        return draw(TEXT_OR_NONE)
     return draw(TEXT)
 
 
 @st.composite
 def file_content(draw: st.DrawFn, sid: str) -> bytes:
-    kind = draw(st.sampled_from(["record", "record", "record", "bytes", "json", "truncated"]))
+    kind = draw(FILE_KIND)
     if kind == "bytes":
-        return draw(st.binary(max_size=200))
+        return draw(BYTES)
     if kind == "json":
         return draw(FRAGMENT).encode("utf-8", "surrogatepass")
     text = draw(record_text(sid)).encode("utf-8", "surrogatepass")
@@ -185,12 +203,14 @@ ENTRY_NAMES = st.one_of(
     ]),
 )
 
+NAMES = st.lists(ENTRY_NAMES, min_size=1, max_size=6, unique=True)
+
 
 @st.composite
 def entries(draw: st.DrawFn) -> list[Entry]:
     out: dict[str, Entry] = {}
-    for name in draw(st.lists(ENTRY_NAMES, min_size=1, max_size=6, unique=True)):
-        kind = draw(st.sampled_from(["file"] * 6 + ["dir", "link_out", "link_in"]))
+    for name in draw(NAMES):
+        kind = draw(ENTRY_KIND)
         sid = name.removesuffix(".json")
         out[name] = Entry(name, kind, draw(file_content(sid)) if kind == "file" else b"")
     return list(out.values())
@@ -198,19 +218,19 @@ def entries(draw: st.DrawFn) -> list[Entry]:
 
 @st.composite
 def index_content(draw: st.DrawFn) -> bytes | None:
-    kind = draw(st.sampled_from(["none", "bytes", "json", "rows", "rows", "truncated"]))
+    kind = draw(INDEX_KIND)
     if kind == "none":
         return None
     if kind == "bytes":
-        return draw(st.binary(max_size=200))
+        return draw(BYTES)
     if kind == "json":
         return draw(FRAGMENT).encode("utf-8", "surrogatepass")
     rows = []
-    for _ in range(draw(st.integers(0, 6))):
-        if draw(st.integers(0, 4)) == 0:
+    for _ in range(draw(UP_TO_6)):
+        if draw(UP_TO_4) == 0:
             rows.append(draw(FRAGMENT))  # a row that is not an object
         else:
-            rows.append(draw(record_text(draw(SAFE_ID | st.sampled_from(["a", "b"])))))
+            rows.append(draw(record_text(draw(ROW_ID))))
     text = ("[" + ",".join(rows) + "]").encode("utf-8", "surrogatepass")
     if kind == "truncated":
         return text[: draw(st.integers(0, max(0, len(text) - 1)))]

@@ -24,59 +24,81 @@ from api.scan import CorruptSession, read_row, read_session_file, scan_rows
 SETTINGS = property_settings(300)
 
 SID = "a1b2c3d4e5f6"
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30) | \
+# Every character UTF-8 can encode: all but the surrogates (`codec="utf-8"` would say the same,
+# but makes each worker first try to encode every code point, seconds, for its charmap cache).
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30) | \
     st.sampled_from(["", "messages", '"messages": [', "\n  ]", ",\n    {", "日本語", "\\u00e9"])
 STAMP = st.floats(0, 2e9) | st.integers(0, 2**31) | st.none() | st.just("soon")
 NUMBER_OR_JUNK = st.integers(0, 60) | st.floats(0, 60) | st.none() | st.text(max_size=3) \
     | st.booleans()
 
+# The strategies `message` and `record` draw from, made once: a strategy built inside a draw is
+# built (and checked) again for every example, which was most of this file's run time. The
+# draws, and so the examples, are the same.
+ODD_MESSAGE = st.none() | st.integers(-(2**53), 2**53) | TEXT \
+    | st.lists(st.integers(-9, 9), max_size=2)
+ROLE = st.sampled_from(["user", "assistant", "tool", "system"])
+CONTENT = TEXT | st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": TEXT}),
+                          max_size=2)
+ONE_IN_20, ONE_IN_10, BOOL = st.integers(0, 19), st.integers(0, 9), st.booleans()
+TIME_KEYS = st.lists(st.sampled_from(["timestamp", "_ts"]), max_size=2, unique=True)
+
 
 @st.composite
 def message(draw: st.DrawFn) -> Any:
-    if draw(st.integers(0, 19)) == 0:
-        return draw(st.none() | st.integers(-(2**53), 2**53) | TEXT
-                    | st.lists(st.integers(-9, 9), max_size=2))
-    msg: dict[str, Any] = {"role": draw(st.sampled_from(["user", "assistant", "tool", "system"]))}
-    content = draw(TEXT | st.lists(st.fixed_dictionaries({"type": st.just("text"),
-                                                           "text": TEXT}), max_size=2))
+    if draw(ONE_IN_20) == 0:
+        return draw(ODD_MESSAGE)
+    msg: dict[str, Any] = {"role": draw(ROLE)}
+    content = draw(CONTENT)
     msg["content"] = content
-    for key in draw(st.lists(st.sampled_from(["timestamp", "_ts"]), max_size=2, unique=True)):
+    for key in draw(TIME_KEYS):
         msg[key] = draw(STAMP)
-    if draw(st.booleans()):
+    if draw(BOOL):
         msg["tool_calls"] = [{"id": "c1", "function": {"name": "x", "arguments": "{}"}}]
     return msg
 
 
+MESSAGE = message()
 META_KEYS = ["title", "workspace", "model", "model_provider", "created_at", "updated_at",
              "pinned", "archived", "project_id", "profile", "input_tokens"]
+KEY_ORDER = st.permutations(META_KEYS)
+HOW_MANY_KEYS = st.integers(0, len(META_KEYS))
+FLAG = st.booleans() | st.none() | st.integers(0, 1)
+META_VALUE = TEXT | st.none() | st.integers(0, 9)
+HUGE = st.integers(60_000, 80_000)
+MESSAGES = st.lists(MESSAGE, max_size=30)
+HOW = st.sampled_from(["right", "right", "right", "absent", "wrong", "junk"])
+OFF_BY = st.sampled_from([-1, 1, 5])
+KEYS_AFTER = st.lists(st.sampled_from(["tool_calls", "title", "updated_at", "extra",
+                                       "message_count", "pinned"]), max_size=3, unique=True)
+VALUE_AFTER = TEXT | STAMP | st.lists(MESSAGE, max_size=2)
+RECORD_SID = st.sampled_from([SID, SID, "other"])
 
 
 @st.composite
 def record(draw: st.DrawFn) -> dict[str, Any]:
-    rec: dict[str, Any] = {"session_id": draw(st.sampled_from([SID, SID, "other"]))}
-    for key in draw(st.permutations(META_KEYS))[: draw(st.integers(0, len(META_KEYS)))]:
+    rec: dict[str, Any] = {"session_id": draw(RECORD_SID)}
+    for key in draw(KEY_ORDER)[: draw(HOW_MANY_KEYS)]:
         if key in ("created_at", "updated_at"):
             rec[key] = draw(STAMP)
         elif key in ("pinned", "archived"):
-            rec[key] = draw(st.booleans() | st.none() | st.integers(0, 1))
+            rec[key] = draw(FLAG)
         else:
-            rec[key] = draw(TEXT | st.none() | st.integers(0, 9))
-    if draw(st.integers(0, 9)) == 0:
-        rec["huge"] = "x" * draw(st.integers(60_000, 80_000))  # a head past 64 KB
-    messages = draw(st.lists(message(), max_size=30))
-    how = draw(st.sampled_from(["right", "right", "right", "absent", "wrong", "junk"]))
+            rec[key] = draw(META_VALUE)
+    if draw(ONE_IN_10) == 0:
+        rec["huge"] = "x" * draw(HUGE)  # a head past 64 KB
+    messages = draw(MESSAGES)
+    how = draw(HOW)
     if how == "right":
         rec["message_count"] = len(messages)
     elif how == "wrong":
-        rec["message_count"] = len(messages) + draw(st.sampled_from([-1, 1, 5]))
+        rec["message_count"] = len(messages) + draw(OFF_BY)
     elif how == "junk":
         rec["message_count"] = draw(NUMBER_OR_JUNK)
     rec["messages"] = messages
-    for key in draw(st.lists(st.sampled_from(["tool_calls", "title", "updated_at", "extra",
-                                              "message_count", "pinned"]),
-                             max_size=3, unique=True)):
+    for key in draw(KEYS_AFTER):
         rec.pop(key, None) if key != "tool_calls" else None
-        rec[key] = draw(TEXT | STAMP | st.lists(message(), max_size=2))  # after messages
+        rec[key] = draw(VALUE_AFTER)  # after messages
     return rec
 
 

@@ -30,39 +30,52 @@ TRICKY = st.sampled_from(['\n  "tool_calls": [', "\n    {", "\n    }\n  ],", '"m
                           "\\", '"', "日本語 ✓", "\u2028", "x" * 3000])
 TEXT = st.text(max_size=40) | TRICKY
 STAMP = st.floats(1e9, 2e9) | st.integers(10**9, 2 * 10**9)
+# What `message` and `hermes_record` draw from, made once, not again in every draw (the same
+# examples, in a fraction of the time).
+ROLE = st.sampled_from(["user", "assistant", "tool"])
+TIME_KEY = st.sampled_from(["timestamp", "_ts"])
+ZERO_TO_3, ZERO_TO_5, BOOL = st.integers(0, 3), st.integers(0, 5), st.booleans()
+TOKENS = st.integers(0, 10**6) | st.none()
+COST = st.floats(0, 9) | st.none()
+TOOL_CALLS = st.lists(st.fixed_dictionaries({"id": TEXT}), max_size=3)
+KEYS_AFTER = st.lists(st.sampled_from(["last_usage", "title", "updated_at", "x"]), max_size=2,
+                      unique=True)
 
 
 @st.composite
 def message(draw: st.DrawFn) -> dict[str, Any]:
-    msg: dict[str, Any] = {"role": draw(st.sampled_from(["user", "assistant", "tool"])),
+    msg: dict[str, Any] = {"role": draw(ROLE),
                            "content": draw(TEXT) + " pad" * 300}
-    if draw(st.integers(0, 3)):
-        msg[draw(st.sampled_from(["timestamp", "_ts"]))] = draw(STAMP)
-    if draw(st.integers(0, 5)) == 0:
+    if draw(ZERO_TO_3):
+        msg[draw(TIME_KEY)] = draw(STAMP)
+    if draw(ZERO_TO_5) == 0:
         msg["attachments"] = [{"name": draw(TEXT), "meta": {"nested": [{"k": 1}]}}]
     return msg
+
+
+MESSAGES = st.lists(message(), min_size=14, max_size=40)
+CONTEXT_MESSAGES = st.lists(message(), max_size=2)
 
 
 @st.composite
 def hermes_record(draw: st.DrawFn) -> dict[str, Any]:
     """Keys in Hermes' order: metadata, `message_count`, `anchor_scene_index`, the messages,
     then `tool_calls`, `anchor_activity_scenes`, `context_messages` and others' keys."""
-    messages = draw(st.lists(message(), min_size=14, max_size=40))
+    messages = draw(MESSAGES)
     rec: dict[str, Any] = {
         "session_id": SID, "title": draw(TEXT), "workspace": "/w", "model": draw(TEXT),
         "model_provider": None, "created_at": draw(STAMP), "updated_at": draw(STAMP),
-        "pinned": draw(st.booleans()), "archived": False, "project_id": None,
-        "profile": "default", "input_tokens": draw(st.integers(0, 10**6) | st.none()),
-        "estimated_cost": draw(st.floats(0, 9) | st.none()), "composer_draft": draw(TEXT),
+        "pinned": draw(BOOL), "archived": False, "project_id": None,
+        "profile": "default", "input_tokens": draw(TOKENS),
+        "estimated_cost": draw(COST), "composer_draft": draw(TEXT),
     }
     rec["message_count"] = draw(st.sampled_from([len(messages)] * 4 + [len(messages) + 3, 0]))
     rec["anchor_scene_index"] = {"count": 0}
     rec["messages"] = messages
-    rec["tool_calls"] = draw(st.lists(st.fixed_dictionaries({"id": TEXT}), max_size=3))
+    rec["tool_calls"] = draw(TOOL_CALLS)
     rec["anchor_activity_scenes"] = {}
-    rec["context_messages"] = draw(st.lists(message(), max_size=2))
-    for key in draw(st.lists(st.sampled_from(["last_usage", "title", "updated_at", "x"]),
-                             max_size=2, unique=True)):
+    rec["context_messages"] = draw(CONTEXT_MESSAGES)
+    for key in draw(KEYS_AFTER):
         rec.pop(key, None)  # moved after the messages, where the head does not hold it
         rec[key] = draw(TEXT)
     return rec
