@@ -7,6 +7,7 @@ has handled the first. `Pilot.press` cannot do that: it waits for the app after 
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.command import CommandPalette
@@ -193,3 +194,24 @@ async def test_reopening_the_palette_while_the_last_one_is_removed(store: Sessio
         await pilot.pause()
         assert app._exception is None
         assert isinstance(app.screen, GuardedCommandPalette) and app.screen is not closing
+
+
+async def test_a_palette_whose_list_is_gone_before_it_says_no_matches(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the monkey: a search that found nothing starts a countdown to "No matches
+    found"; the palette was being removed when it ended, its list gone already, and the end
+    looked for the list (NoMatches: the app died). Here the list goes first, then it ends."""
+    monkeypatch.setattr(CommandPalette, "_NO_MATCHES_COUNTDOWN", 0.05)
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p", *"zzqx")
+        palette = app.screen
+        assert isinstance(palette, GuardedCommandPalette)
+        palette._start_no_matches_countdown("zzqx")  # as the search's end does
+        await palette.query_one("CommandList").remove()  # as the palette's removal does
+        await pilot.pause(0.2)
+        assert app._exception is None
+        await pilot.press("escape")
+        assert app.screen is app.screen_stack[0]

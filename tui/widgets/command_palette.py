@@ -16,6 +16,9 @@ Both happen to people on a fast keyboard or a laggy SSH link, where keys arrive 
 - A palette closed while its search still runs (found by the monkey test): the search's last
   step fills a command list that is gone (`NoMatches` for `CommandList`, from a worker, which
   kills the app). A list no longer in the palette is not filled.
+- A palette removed as its "No matches found" countdown ends (found by the monkey test): the
+  countdown's end looks for the list, gone already (`NoMatches`, from a timer). The palette's
+  timers run their callbacks only while its list is there.
 
 `GuardedPaletteApp` opens this palette wherever Textual opens its own: `ctrl+p`, and the
 palettes of commands and of themes that its commands open.
@@ -34,6 +37,7 @@ from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.command import CommandList, CommandListItem, CommandPalette, SimpleProvider
 from textual.theme import ThemeProvider
+from textual.timer import Timer, TimerCallback
 from textual.widgets import Button, Input, LoadingIndicator
 
 
@@ -78,6 +82,19 @@ class GuardedCommandPalette(CommandPalette):
         if lists and spinners:
             spinners.first().set_class(self._show_busy, "--visible")
             lists.first().set_class(self._show_busy, "--populating")
+
+    def set_timer(self, delay: float, callback: TimerCallback | None = None, *,
+                  name: str | None = None, pause: bool = False) -> Timer:
+        """Textual's countdowns ("No matches found", the busy spinner) look for the list when
+        they end: with none left (the palette is being removed), they do nothing."""
+        if callback is None:
+            return super().set_timer(delay, name=name, pause=pause)
+        run = callback
+
+        def when_listed() -> Any:
+            return run() if self.query(CommandList) else None
+
+        return super().set_timer(delay, when_listed, name=name, pause=pause)
 
     def dismiss(self, result: Any = None) -> AwaitComplete:
         if not self.is_active:  # popping again would pop the screen under the palette
