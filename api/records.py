@@ -10,7 +10,7 @@ import re
 from sys import intern
 from typing import Any, TypeGuard
 
-from api.rowmemory import new_row, share_values
+from api.rowmemory import make_row, share_values
 
 Record = dict[str, Any]
 Row = dict[str, Any]
@@ -231,22 +231,26 @@ def row_from_record(record: Record, base: Row | None = None) -> Row:
     usage: list[tuple[str, Any]] = []
     if not _USAGE_SET.isdisjoint(record):  # one C pass over the keys: most files have none
         usage = [(key, value) for key in USAGE_KEYS if _usage_number(value := get(key))]
-    row = new_row(ROW_KEYS + tuple(key for key, _ in usage) if usage else ROW_KEYS)
-    row["session_id"] = get("session_id")
-    row["title"] = _text(get("title"))
-    row["workspace"] = _shared_text(get("workspace"))
-    row["model"] = _shared_text(get("model"))
-    row["model_provider"] = _shared_optional(get("model_provider"))
-    row["message_count"] = count
-    row["created_at"] = created
-    row["updated_at"] = updated
-    row["last_message_at"] = updated if last == updated else last  # one float held, not two
-    row["pinned"] = bool(get("pinned"))
-    row["archived"] = bool(get("archived"))
-    row["project_id"] = _shared_optional(get("project_id"))
-    row["profile"] = _shared_optional(get("profile"))
-    for key, value in usage:
-        row[key] = value
+    values = (
+        get("session_id"),
+        _text(get("title")),
+        _shared_text(get("workspace")),
+        _shared_text(get("model")),
+        _shared_optional(get("model_provider")),
+        count,
+        created,
+        updated,
+        updated if last == updated else last,  # one float held, not two
+        bool(get("pinned")),
+        bool(get("archived")),
+        _shared_optional(get("project_id")),
+        _shared_optional(get("profile")),
+    )
+    if usage:
+        row = make_row(ROW_KEYS + tuple(key for key, _ in usage),
+                       values + tuple(value for _, value in usage))
+    else:
+        row = make_row(ROW_KEYS, values)
     if base:
         merged = dict(base)
         for key in base.keys() - row.keys() - BULKY_KEYS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
+from keyword import iskeyword
 from sys import intern
 from typing import Any
 
@@ -34,15 +35,50 @@ def new_row(keys: tuple[str, ...]) -> Row:
     for all such rows (PEP 412: 176 bytes a 13-key row, against 464 for a plain dict). It is
     an ordinary dict in every other way (its instance is dropped at once), so nothing that
     reads a row can tell; where sharing does not apply it is simply a plain dict."""
-    if len(keys) > MAX_SHARED_SHAPE:
+    shape = _shape(keys)
+    if shape is None:
         return {}
+    empty: Row = object.__new__(shape).__dict__  # no `__init__`: it wants the values
+    return empty
+
+
+def make_row(keys: tuple[str, ...], values: tuple[Any, ...]) -> Row:
+    """The row of `keys` holding `values` (in order), as compact as `new_row` makes it, in one
+    call: the shape's `__init__` stores them as attributes, which CPython specialises, in a
+    third of the time of as many item assignments (a rebuild makes 100,000 rows)."""
+    shape = _shape(keys)
+    if shape is not None and "__init__" in shape.__dict__:
+        row: Row = shape(*values).__dict__
+        return row
+    row = new_row(keys)
+    for key, value in zip(keys, values, strict=True):
+        row[key] = value
+    return row
+
+
+def _shape(keys: tuple[str, ...]) -> type | None:
+    if len(keys) > MAX_SHARED_SHAPE:
+        return None
     shape = _shapes.get(keys)
     if shape is None:
         if len(_shapes) >= MAX_SHAPES:
-            return {}
-        shape = _shapes.setdefault(keys, type("RowShape", (), {}))
-    empty: Row = shape().__dict__
-    return empty
+            return None
+        shape = _shapes.setdefault(keys, _new_shape(keys))
+    return shape
+
+
+def _new_shape(keys: tuple[str, ...]) -> type:
+    """A class for rows of `keys`. When every key is a plain name (`ROW_KEYS`, the usage
+    keys), it gets an `__init__` that stores its arguments under them, written as source and
+    compiled as `dataclasses` and `namedtuple` make theirs: a name can hold no code, and a
+    dunder (`__class__`) is no plain name here."""
+    namespace: dict[str, Any] = {}
+    if keys and all(k.isidentifier() and not iskeyword(k) and not k.startswith("__")
+                    for k in keys):
+        params = ", ".join(f"v{i}" for i in range(len(keys)))
+        body = "".join(f"    self.{key} = v{i}\n" for i, key in enumerate(keys))
+        exec(f"def __init__(self, {params}):\n{body}", {}, namespace)
+    return type("RowShape", (), namespace)
 
 
 def share_values(row: Row) -> Row:
@@ -59,16 +95,6 @@ def share_values(row: Row) -> Row:
     return shared
 
 
-
-
-def compact_row(row: Row) -> Row:
-    """A row whose values are already shared (one that came from another process in
-    `marshal`'s format, which keeps interned text interned and one object one object) made as
-    small as `share_values` makes it: only its dict is plain."""
-    compact = new_row(tuple(row))
-    for key, value in row.items():  # one by one: `update` would make the dict a plain one
-        compact[key] = value
-    return compact
 
 
 @contextlib.contextmanager
