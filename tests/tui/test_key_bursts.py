@@ -149,16 +149,22 @@ async def test_alt_key_pressed_alone_cancels_and_typed_symbols_stay(
 
 
 
+async def palette_searching(pilot: Pilot[None], text: str) -> GuardedCommandPalette:
+    """The palette opened with `ctrl+p` on the loaded app, `text` typed into it."""
+    await loaded(pilot)
+    await pilot.press("ctrl+p", *text)
+    palette = pilot.app.screen
+    assert isinstance(palette, GuardedCommandPalette)
+    return palette
+
+
 async def test_a_palette_closed_while_its_search_runs(store: SessionStore) -> None:
     """Found by the monkey: keys queued in the palette's input before an Escape closed it
     started a search, whose end filled the palette's list, gone by then (NoMatches, raised
     in a worker: the app died). Its last steps are run here on a closed palette."""
     app = make_app(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("ctrl+p", *"pin")
-        palette = app.screen
-        assert isinstance(palette, GuardedCommandPalette)
+        palette = await palette_searching(pilot, "pin")
         command_list = palette.query_one("CommandList")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not palette.is_attached, what="the palette removed")
@@ -205,10 +211,7 @@ async def test_a_palette_whose_list_is_gone_before_it_says_no_matches(
     monkeypatch.setattr(CommandPalette, "_NO_MATCHES_COUNTDOWN", 0.05)
     app = make_app(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("ctrl+p", *"zzqx")
-        palette = app.screen
-        assert isinstance(palette, GuardedCommandPalette)
+        palette = await palette_searching(pilot, "zzqx")
         palette._start_no_matches_countdown("zzqx")  # as the search's end does
         await palette.query_one("CommandList").remove()  # as the palette's removal does
         await pilot.pause(0.2)
