@@ -383,3 +383,37 @@ async def test_store_that_appears_later_is_loaded(tmp_path: Any) -> None:
         app.main.poll_store()
         await wait_until(pilot, lambda: app.main.loaded, what="the store to load")
         assert len(app.main.rows) == 7
+
+
+def footer_key_enabled(app: Any, action: str) -> bool:
+    from textual.widgets._footer import FooterKey
+
+    keys = [key for key in app.screen.query(FooterKey) if key.action == action]
+    assert keys, f"no {action} key in the footer"
+    return not keys[0].has_class("-disabled")
+
+
+async def test_the_footer_follows_a_live_change_only_when_its_keys_do(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A session renamed elsewhere changes no key the footer offers: the footer is left as it
+    is (Textual rebuilds all of it on `refresh_bindings`). Every session deleted elsewhere
+    leaves none under the cursor: the keys that act on one are dimmed at once."""
+    app = make_app(store)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await loaded(pilot)
+        assert footer_key_enabled(app, "rename")
+        refreshes: list[object] = []
+        real = app.main.refresh_bindings
+        monkeypatch.setattr(app.main, "refresh_bindings", lambda: (refreshes.append(1), real()))
+        other_process(store, ("update", "aaaa00000003", {"title": "Renamed by Hermes"}))
+        app.main.poll_store()
+        await wait_until(pilot, lambda: app.main.rows.get("aaaa00000003")["title"]  # type: ignore[index]
+                         == "Renamed by Hermes", what="the rename")
+        await pilot.pause()
+        assert refreshes == []
+        other_process(store, *[("delete", sid) for sid in shown_ids(app)])
+        app.main.poll_store()
+        await wait_until(pilot, lambda: not shown_ids(app), what="every shown session gone")
+        await pilot.pause()
+        assert refreshes and not footer_key_enabled(app, "rename")

@@ -86,6 +86,7 @@ def _merge(screen: MainScreen, message: RowsLoaded) -> None:
     `reconcile`), keeping what the user is doing: the cursor on its session, the rename
     editor over its row, open transcripts told (on `row_changed`)."""
     screen.sync.failed = False
+    footer_before = _footer_state(screen)
     old, editing = screen.rows, screen.editor.session_id
     keep = editing or screen.cursor_id()
     # What the editor and the transcripts showed, before the list changes under them.
@@ -112,8 +113,9 @@ def _merge(screen: MainScreen, message: RowsLoaded) -> None:
     screen.rows = rows
     screen.update_placeholder()
     screen.session_list.set_rows(rows, keep=keep, anchor=True)
-    screen.update_status()
-    screen.refresh_bindings()
+    screen.update_status()  # forgets marks of sessions deleted elsewhere
+    if _footer_state(screen) != footer_before:
+        screen.refresh_bindings()
     for sid in transcripts:
         now = rows.get(sid)
         if now is not None and now != before.get(sid):
@@ -133,3 +135,11 @@ def _after_reload(screen: MainScreen, message: RowsLoaded) -> None:
         # changes its row); after a reload of every row, every file is checked.
         panel.index.refresh(None if delta is None else
                             {row["session_id"] for row in delta.changed} | delta.removed)
+
+
+def _footer_state(screen: MainScreen) -> tuple[bool, bool]:
+    """What a live change can change of the keys the footer offers (`MainScreen.check_action`):
+    whether there is a session under the cursor, whether any is marked. Textual rebuilds the
+    whole footer on `refresh_bindings` (a third of the CPU of a run of key presses), so a
+    change that leaves both alone does not ask for it; a closed rename editor asks itself."""
+    return screen.session_list.highlighted is None, bool(screen.marked)
