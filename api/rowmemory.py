@@ -86,15 +86,13 @@ def share_values(row: Row) -> Row:
     repeated text the one string all rows share (`sys.intern`: freed when no row holds it any
     more), and its last-message time the very float of `updated_at` when equal. 100,000 rows
     are held by the app for as long as it runs."""
-    shared = new_row(tuple(row))
-    for key, value in row.items():
-        shared[key] = intern(value) if key in SHARED_KEYS and type(value) is str else value
+    shared = make_row(tuple(row), tuple(
+        intern(value) if key in SHARED_KEYS and type(value) is str else value
+        for key, value in row.items()))
     last = shared.get("last_message_at")
     if type(last) is float and last == shared.get("updated_at"):
         shared["last_message_at"] = shared["updated_at"]
     return shared
-
-
 
 
 @contextlib.contextmanager
