@@ -12,7 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from itertools import pairwise
 
-from api.jsonio import dumps_compact, dumps_exact
+from api.jsonio import dumps_compact, row_bytes
 from api.records import Row, updated_key
 from api.splice import Layout, join_rows, written_layout
 
@@ -26,13 +26,19 @@ class RowTable:
 
     __slots__ = ("_blobs", "_inexact", "by_name", "rows")
 
-    def __init__(self, rows: list[Row], by_name: dict[str, Row] | None = None) -> None:
+    def __init__(self, rows: list[Row], by_name: dict[str, Row] | None = None, *,
+                 blobs: list[bytes | None] | None = None) -> None:
+        """`blobs`: each row's index bytes where already known (None where not), as
+        `jsonio.row_bytes` makes them."""
         self.rows = rows
-        self._blobs: list[bytes] | None = None
         # Some row was written in a form orjson reads back changed (see `layout`).
         self._inexact = False
+        self._blobs: list[bytes] | None = None
+        if blobs is not None:
+            self._blobs = [self._encode(row) if blob is None else blob
+                           for row, blob in zip(rows, blobs, strict=True)]
         if by_name is None:
-            by_name = {file_name(row["session_id"]): row for row in rows}
+            by_name = {row["session_id"] + ".json": row for row in rows}  # file_name, inline
         self.by_name = by_name
 
     def copy(self) -> RowTable:
@@ -50,13 +56,11 @@ class RowTable:
         return self._blobs
 
     def _encode(self, row: Row) -> bytes:
-        blob = dumps_exact(row)
+        blob = row_bytes(row)
         if blob is None:
             self._inexact = True
             return dumps_compact(row)
-        # A copy the size of its text: the bytes orjson returns keep the 4 KB buffer they were
-        # written into, which, held for every row, was 400 MB at 100,000 rows.
-        return bytes(memoryview(blob))
+        return blob
 
     def drop(self, names: Iterable[str]) -> None:
         """Remove the rows of these file names (ghosts: their file is gone)."""

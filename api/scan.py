@@ -39,6 +39,8 @@ class Scanned(NamedTuple):
 
     sig: FileSig
     row: Row | None
+    #: The row's index bytes, when a helper process encoded them (`api.scanpool`).
+    blob: bytes | None = None
 
 
 def file_sig(st: os.stat_result) -> FileSig:
@@ -125,8 +127,10 @@ def _checked_row(record: Record | None, sid: str) -> Row | None:
     return row_from_record(record)
 
 
-def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, Scanned]:
-    """`read_row` of each session file of `directory` named in `sids` (those gone left out).
+def scan_rows(directory: str, sids: Iterable[str], encode: bool = False) -> dict[str, Scanned]:
+    """`read_row` of each session file of `directory` named in `sids` (those gone left out);
+    `encode`: with each row's index bytes (`jsonio.row_bytes`), made while the row is fresh in
+    the cache (for a rebuild: a pass over 100,000 rows made earlier costs twice as much).
 
     A full rebuild spends most of its time here, a third of it in Python's own overhead per
     file: so the common case (a regular file, read whole, that orjson parses into this
@@ -136,28 +140,39 @@ def scan_rows(directory: str, sids: Iterable[str]) -> dict[str, Scanned]:
     found: dict[str, Scanned] = {}
     prefix = os.path.join(directory, "")
     open_, fstat, read, close, loads = os.open, os.fstat, os.read, os.close, orjson.loads
+    regular, is_float = stat.S_ISREG, text_field_is_float
     head_tail, big = sessionhead.row_record, sessionhead.MIN_SIZE
+    to_bytes = jsonio.row_bytes if encode else _no_bytes
     for sid in sids:
         path = prefix + sid + SUFFIX
         try:
             fd = open_(path, _OPEN_FLAGS)
             try:
                 st = fstat(fd)
-                regular = stat.S_ISREG(st.st_mode)
-                record = head_tail(fd, st.st_size) if regular and st.st_size >= big else None
-                data = b"" if record is not None or not regular else read(fd, st.st_size + 1)
+                size = st.st_size
+                plain = regular(st.st_mode)
+                record = head_tail(fd, size) if plain and size >= big else None
+                data = read(fd, size + 1) if plain and record is None else b""
             finally:
                 close(fd)
-            if record is None and len(data) == st.st_size:
+            # A record from the head and tail is exact already (`sessionhead._usable`).
+            if record is None and len(data) == size:
                 record = loads(data)
+                if type(record) is not dict or is_float(record):
+                    record = None
         except (OSError, orjson.JSONDecodeError, RecursionError):
             record = None
-        if (type(record) is dict and record.get("session_id") == sid
-                and not text_field_is_float(record)):
-            found[sid] = Scanned((st.st_ino, st.st_size, st.st_mtime_ns), row_from_record(record))
+        if record is not None and record.get("session_id") == sid:
+            row = row_from_record(record)
+            found[sid] = Scanned((st.st_ino, size, st.st_mtime_ns), row, to_bytes(row))
         elif (careful := read_row(path, sid)) is not None:
-            found[sid] = careful
+            found[sid] = careful if careful.row is None else careful._replace(
+                blob=to_bytes(careful.row))
     return found
+
+
+def _no_bytes(row: Row) -> None:
+    return None
 
 
 def _parse_for_row(data: bytes) -> Record | None:

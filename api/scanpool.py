@@ -1,73 +1,149 @@
-"""A folder's session files read on two cores: half in this process, half in a child.
+"""A folder's session files read on two cores: this process from the front of the list, a child
+process from the back, until they meet.
 
 A full rebuild reads every session file, and at 100,000 files that is seconds of one core,
 nearly all of it per-file Python work (open, read, parse, make the row) that threads cannot
 share: the GIL lets one of them run at a time, and two threads were slower than one. So a big
 scan starts a second Python (`subprocess`, not `multiprocessing`: its fork would copy a
 process whose other threads may hold locks, and its spawn re-imports the caller's `__main__`)
-that reads its half with the very same `scan.scan_rows` and sends the rows back in `marshal`'s
-format: the standard library's fastest, it carries exactly the types a row holds (big ints,
-floats, lone surrogates), and it runs no code when read, unlike pickle. What is left of the
-gain is what this process pays for each row sent (reading it back, making it compact), a fifth
-of what reading its file costs.
+that reads with the very same `scan.scan_rows` (`serve`).
 
-Anything that goes wrong with the child (no interpreter, a crash, a timeout, output that
-does not parse) costs only time: its half is then read here, so the result never depends on it.
+Neither side's share is fixed in advance. The child starts ~100 ms late, and on a shared machine
+either process may run slower than the other at any moment; so each takes `CHUNK` files at a
+time from its own end of the list and says so before reading them, and they stop where they
+meet (`Split`). Claims that cross in the pipes cost at most one chunk read twice.
+
+Rows come back in `marshal`'s format, a chunk at a time: the standard library's fastest, it
+carries exactly the types a row holds (big ints, floats, lone surrogates) and runs no code when
+read, unlike pickle. Each row travels as its keys' index and a tuple of values (marshal reads
+tuples four times as fast as dicts), and, for a rebuild, with its index bytes encoded by the
+child too.
+
+Anything that goes wrong with the child (no interpreter, a crash, a stall, output that does not
+parse) costs only time: what it has not delivered is read here, so the result never depends on it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import marshal
 import os
+import select
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from api.rowmemory import make_row, quiet_gc
 from api.scan import FileSig, Scanned, scan_rows
 
-#: Below this many files a child's start (~80 ms here) costs more than half the scan saves.
+#: Below this many files a child's start (~100 ms here) costs more than it saves.
 PARALLEL_MIN = 4000
-#: The child's share: less than half, as it starts later.
-CHILD_SHARE = 0.45
-#: A child that takes longer than this per file, plus a minute, is given up on.
-CHILD_SECONDS_PER_FILE = 0.005
+#: Files either process takes at a time: the most that both may read when claims cross, and
+#: how often each looks at what the other has claimed (one system call a chunk).
+CHUNK = 64
+#: How long the last chunk the child took may keep us waiting before we read it ourselves.
+LAST_CHUNK_SECONDS = 10.0
 
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the folder that holds the `api` package
-# -I -S: no user site, no PYTHON* variables, no site hooks; sys.path is the parent's.
+# -I -S: no user site, no PYTHON* variables, no site hooks; sys.path is the parent's, sent first.
 _CHILD = (
-    "import gc, marshal, sys\n"
-    "gc.disable()\n"
-    "path, directory, sids = marshal.loads(sys.stdin.buffer.read())\n"
-    "sys.path[:] = path\n"
-    "from api.scan import scan_rows\n"
-    "shapes = {}\n"
-    "sent = [(sid, sig, -1, None) if row is None else\n"
-    "        (sid, sig, shapes.setdefault(tuple(row), len(shapes)), tuple(row.values()))\n"
-    "        for sid, (sig, row) in scan_rows(directory, sids).items()]\n"
-    "sys.stdout.buffer.write(marshal.dumps((list(shapes), sent)))\n"
+    "import marshal, os, sys\n"
+    "def read(n):\n"
+    "    data = b''\n"
+    "    while len(data) < n:\n"
+    "        data += os.read(0, n - len(data)) or sys.exit(1)\n"
+    "    return data\n"
+    "sys.path[:] = marshal.loads(read(int.from_bytes(read(8), 'little')))\n"
+    "from api.scanpool import serve\n"
+    "serve()\n"
 )
+_LENGTH = 4  # bytes of a frame's length
+_CLAIM = 8  # bytes of one claim
 
 
-def scan_folder(directory: str, sids: Iterable[str]) -> dict[str, Scanned]:
-    """`scan.scan_rows(directory, sids)`, on two cores when there are many files."""
+class ChildFailed(Exception):
+    """The child said something that does not fit the protocol, or stopped mid-way."""
+
+
+class Split:
+    """Who reads which of `n` files (the same list on both sides): this process [0, done); the
+    child [covered, n), read and sent, and [announced, covered), taken and being read."""
+
+    def __init__(self, n: int, chunk: int) -> None:
+        self.n = n
+        self.chunk = chunk
+        self.done = 0
+        self.announced = n
+        self.covered = n
+
+    def take(self) -> int | None:
+        """The end of this process's next chunk (which starts at `done`), or None when the rest
+        is the child's."""
+        stop = min(self.done + self.chunk, self.announced)
+        return stop if stop > self.done else None
+
+    def announce(self, low: int) -> None:
+        """The child takes [low, covered)."""
+        if type(low) is not int or not 0 <= low < self.covered or self.announced != self.covered:
+            raise ChildFailed(f"a claim out of turn: {low!r}")
+        self.announced = low
+
+    def complete(self) -> range:
+        """The child sent what it announced: the indices of those files."""
+        if self.announced == self.covered:
+            raise ChildFailed("rows nobody claimed")
+        taken = range(self.announced, self.covered)
+        self.covered = self.announced
+        return taken
+
+    def give_up_child(self) -> None:
+        """What the child took and did not send is ours again."""
+        self.announced = self.covered
+
+    def rest(self) -> range:
+        """What neither side has read once both have stopped: the child's unsent chunk."""
+        return range(self.done, max(self.done, self.covered))
+
+
+def scan_folder(directory: str, sids: Iterable[str], *, encode: bool = False) -> dict[str, Scanned]:
+    """`scan.scan_rows(directory, sids)`, on two cores when there are many files.
+
+    `encode`: rows the child reads come with their index bytes (`Scanned.blob`), for a rebuild
+    that writes them; a reader that only wants rows leaves them out (they would be held)."""
     sids = list(sids)
     with quiet_gc():
         if len(sids) < PARALLEL_MIN or _cores() < 2:
-            return scan_rows(directory, sids)
-        cut = int(len(sids) * CHILD_SHARE)
-        theirs, ours = sids[:cut], sids[cut:]
-        child = _start(directory, theirs)
+            return scan_rows(directory, sids, encode)
+        child = Child.start(directory, sids, encode)
+        if child is None:
+            return scan_rows(directory, sids, encode)
         try:
-            found = scan_rows(directory, ours)
-        except BaseException:  # KeyboardInterrupt too: no child left behind
-            if child is not None:
-                _stop(child)
-            raise
-        sent = None if child is None else _collect(child, len(theirs))
-        found.update(scan_rows(directory, theirs) if sent is None else sent)
-        return found
+            return _shared(directory, sids, child, encode)
+        finally:
+            child.stop()
+
+
+def _shared(directory: str, sids: list[str], child: Child, encode: bool) -> dict[str, Scanned]:
+    split = Split(len(sids), child.chunk)
+    found: dict[str, Scanned] = {}
+    while True:
+        child.poll(split)
+        stop = split.take()
+        if stop is None:
+            break
+        child.claim(stop)
+        found.update(scan_rows(directory, sids[split.done:stop], encode))
+        split.done = stop
+    child.finish(split)
+    rest = split.rest()
+    found.update(scan_rows(directory, sids[rest.start:rest.stop], encode))
+    theirs = child.rows
+    theirs.update(found)  # a chunk both read (claims crossed): ours, the later read
+    return theirs
 
 
 def _cores() -> int:
@@ -77,46 +153,227 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _start(directory: str, sids: list[str]) -> subprocess.Popen[bytes] | None:
-    if not sys.executable:
-        return None
-    try:
-        child = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _CHILD],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            close_fds=True,
-        )
-    except OSError:
-        return None
-    stdin, child.stdin = child.stdin, None  # written and closed here: `communicate` must not
-    assert stdin is not None
-    try:
-        with stdin:
-            stdin.write(marshal.dumps(([_ROOT, *sys.path], directory, sids)))
-    except OSError:  # it died at once: nothing to wait for
-        _stop(child)
-        return None
-    return child
+class Child:
+    """The other Python, seen from this one: claims go to its stdin, frames come from its
+    stdout; every failure ends in `give_up`, after which it is as if it had never been."""
 
+    def __init__(self, process: subprocess.Popen[bytes], sids: list[str], chunk: int) -> None:
+        self.process = process
+        self.sids = sids
+        self.chunk = chunk
+        self.rows: dict[str, Scanned] = {}
+        self.alive = True
+        self._buffer = bytearray()
+        self._shapes: list[tuple[str, ...]] = []
+        assert process.stdin is not None and process.stdout is not None
+        self._to = process.stdin.fileno()
+        self._from = process.stdout.fileno()
 
-def _collect(child: subprocess.Popen[bytes], files: int) -> dict[str, Scanned] | None:
-    """The child's rows, made as compact as ours; None if it did not deliver them."""
-    try:
-        out, _ = child.communicate(timeout=60 + files * CHILD_SECONDS_PER_FILE)
-        if child.returncode != 0:
+    @classmethod
+    def start(cls, directory: str, sids: list[str], encode: bool) -> Child | None:
+        if not sys.executable:
             return None
-        shapes: list[tuple[str, ...]]
-        sent: list[tuple[str, FileSig, int, tuple[object, ...] | None]]
-        shapes, sent = marshal.loads(out)
-        # Each row as its keys' index and its values: marshal reads tuples four times as fast
-        # as dicts, and the row is made compact here anyway (`make_row`).
-        return {sid: Scanned(sig, None if values is None else make_row(shapes[shape], values))
-                for sid, sig, shape, values in sent}
-    except (subprocess.TimeoutExpired, OSError, EOFError, ValueError, TypeError, IndexError):
-        _stop(child)
-        return None
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _CHILD],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                close_fds=True, bufsize=0,
+            )
+        except OSError:
+            return None
+        child = cls(process, sids, CHUNK)
+        for fd in (child._to, child._from):  # fewer, longer writes (Linux; else 64 KB)
+            with contextlib.suppress(AttributeError, OSError):
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        os.set_blocking(child._from, False)
+        path = marshal.dumps([_ROOT, *sys.path])
+        job = marshal.dumps((directory, sids, encode, child.chunk))
+        try:
+            child._write(len(path).to_bytes(_CLAIM, "little") + path
+                         + len(job).to_bytes(_CLAIM, "little") + job)
+        except OSError:  # it died at once
+            child.stop()
+            return None
+        return child
+
+    def claim(self, stop: int) -> None:
+        """Tell the child that this process reads every file before `stop`."""
+        if self.alive:
+            try:
+                self._write(stop.to_bytes(_CLAIM, "little"))
+            except OSError:
+                self.alive = False  # its frames so far still count; `finish` sees the rest
+
+    def poll(self, split: Split, wait: float = 0.0) -> bool:
+        """Take in every frame the child has sent (waiting up to `wait` seconds for one).
+        False once it has nothing more to say."""
+        if self.process.stdout is None or self.process.stdout.closed:
+            return False
+        try:
+            if wait and not select.select([self._from], [], [], wait)[0]:
+                return True
+            data = os.read(self._from, 1 << 22)
+        except BlockingIOError:
+            return True
+        except OSError:
+            data = b""
+        if not data:  # it has ended: what it took and did not send is ours
+            self._close_output()
+            split.give_up_child()
+            return False
+        self._buffer += data
+        try:
+            self._frames(split)
+        except (ChildFailed, EOFError, ValueError, TypeError, IndexError, KeyError) as exc:
+            self.give_up(split, exc)
+            return False
+        return True
+
+    def finish(self, split: Split) -> None:
+        """This process has stopped: let the child end, and wait for the chunk it took."""
+        self.claim(split.done)
+        self._close_input()
+        deadline = time.monotonic() + LAST_CHUNK_SECONDS
+        while split.announced < split.covered and split.covered > split.done:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.give_up(split, ChildFailed("its last chunk took too long"))
+                break
+            if not self.poll(split, wait=left):
+                break
+        split.give_up_child()  # whatever it has not sent by now is read here
+
+    def give_up(self, split: Split, reason: Exception) -> None:
+        del reason  # the child's trouble costs time, never a row: there is nothing to report
+        self.stop()
+        split.give_up_child()
+
+    def stop(self) -> None:
+        self.alive = False
+        self._close_input()
+        self._close_output()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    def _frames(self, split: Split) -> None:
+        buffer = self._buffer
+        while len(buffer) >= _LENGTH:
+            size = int.from_bytes(buffer[:_LENGTH], "little")
+            if len(buffer) < _LENGTH + size:
+                return
+            message = marshal.loads(memoryview(buffer)[_LENGTH:_LENGTH + size])
+            del buffer[:_LENGTH + size]
+            if type(message) is int:
+                split.announce(message)
+            else:
+                self._rows(split, message)
+
+    def _rows(self, split: Split, message: Any) -> None:
+        """A chunk's rows: [(sid, sig, shape, values, blob)], shape -1 for a file that is no
+        session; a shape is the index of its keys in the order they were first sent."""
+        shapes, sent = message
+        self._shapes.extend(tuple(keys) for keys in shapes)
+        allowed = set(self.sids[split.announced:split.covered])
+        rows: dict[str, Scanned] = {}
+        for sid, sig, shape, values, blob in sent:
+            if sid not in allowed:
+                raise ChildFailed(f"a row nobody asked for: {sid!r}")
+            if shape < 0:
+                rows[sid] = Scanned(sig, None)
+            else:
+                rows[sid] = Scanned(sig, make_row(self._shapes[shape], values), blob)
+        split.complete()  # only once the whole chunk is known good
+        self.rows.update(rows)
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._to, view):]
+
+    def _close_input(self) -> None:
+        stdin = self.process.stdin
+        if stdin is not None and not stdin.closed:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    def _close_output(self) -> None:
+        stdout = self.process.stdout
+        if stdout is not None and not stdout.closed:
+            stdout.close()
 
 
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    child.kill()
-    child.wait()
+def serve() -> None:
+    """The child's side (`_CHILD` runs it): read the job from stdin, then chunks from the end
+    of the list until this process's claims reach ours, each announced, then sent."""
+    directory, sids, encode, chunk = marshal.loads(_read_frame(0))
+    os.set_blocking(0, False)
+    shapes: dict[tuple[str, ...], int] = {}
+    claims = _Claims()
+    hi = len(sids)
+    with quiet_gc():
+        while True:
+            low = max(claims.latest(), hi - chunk)
+            if low >= hi or claims.ended:
+                return
+            _send(low)
+            new: list[tuple[str, ...]] = []
+            sent: list[tuple[str, FileSig, int, tuple[Any, ...] | None, bytes | None]] = []
+            for sid, (sig, row, blob) in scan_rows(directory, sids[low:hi], encode).items():
+                if row is None:
+                    sent.append((sid, sig, -1, None, None))
+                    continue
+                keys = tuple(row)
+                shape = shapes.get(keys)
+                if shape is None:
+                    shape = shapes[keys] = len(shapes)
+                    new.append(keys)
+                sent.append((sid, sig, shape, tuple(row.values()), blob))
+            _send((new, sent))
+            hi = low
+
+
+class _Claims:
+    """The parent's claims as the child reads them: the latest, without waiting."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.ended = False
+        self._partial = b""
+
+    def latest(self) -> int:
+        while not self.ended:
+            try:
+                data = os.read(0, 1 << 16)
+            except BlockingIOError:
+                break
+            if not data:
+                self.ended = True  # the parent has stopped: so do we, after this chunk
+                break
+            data = self._partial + data
+            whole = len(data) - len(data) % _CLAIM
+            if whole:
+                self.value = int.from_bytes(data[whole - _CLAIM:whole], "little")
+            self._partial = data[whole:]
+        return self.value
+
+
+def _read_frame(fd: int) -> bytes:
+    return _read_exact(fd, int.from_bytes(_read_exact(fd, _CLAIM), "little"))
+
+
+def _read_exact(fd: int, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        more = os.read(fd, size - len(data))
+        if not more:
+            raise EOFError("the parent went away")
+        data += more
+    return bytes(data)
+
+
+def _send(message: Any) -> None:
+    data = marshal.dumps(message)
+    view = memoryview(len(data).to_bytes(_LENGTH, "little") + data)
+    while view:
+        view = view[os.write(1, view):]

@@ -48,6 +48,9 @@ LONG_HEAD = 64 * 1024
 TAIL = 8 * 1024
 #: A tail that holds no timed message (a long last reply, tool output) is read this long once.
 LONG_TAIL = 64 * 1024
+#: Files up to this size are read in one call: a copy of at most this much costs less than a
+#: second system call (28 KB: 4.5 us against 7 for a head and a tail here).
+WHOLE_READ = 64 * 1024
 #: Messages looked at from the end for a time (Hermes scans 8).
 LAST_MESSAGES = 8
 
@@ -57,9 +60,13 @@ _ELEMENT = b"\n    {"
 _LAST_CLOSE = b"\n    }"
 _MESSAGES_END = _LAST_CLOSE + b"\n  ],"
 _AFTER_MESSAGES = b"tool_calls"
+#: How Hermes ends the file of a session with no top-level tool calls, scenes or context
+#: messages: the usual tail, known in one comparison instead of a walk over its keys.
+_PLAIN_END = (_MESSAGES_END + b'\n  "tool_calls": [],\n  "anchor_activity_scenes": {},'
+              b'\n  "context_messages": []\n}')
 _COMMA = ord(",")
 
-_NUMBER_FIELDS = ("created_at", "updated_at", "message_count", *USAGE_KEYS)
+_USAGE = frozenset(USAGE_KEYS)
 _BIG = float(2**63)
 _NUMBERS = (int, float)
 _BULKY = frozenset(key.encode() for key in BULKY_KEYS)
@@ -71,15 +78,22 @@ def row_record(fd: int, size: int) -> Record | None:
     layout does not prove it; the caller then reads the file whole."""
     if size < MIN_SIZE:
         return None
-    head = os.pread(fd, HEAD, 0)
+    whole = None
+    if size <= WHOLE_READ:  # one read, and head and tail come from one version of the file
+        whole = os.pread(fd, size + 1, 0)
+        if len(whole) != size:
+            return None  # changed since its size was taken: read whole, the careful way
+        head = whole
+    else:
+        head = os.pread(fd, HEAD, 0)
     if not head.startswith(b'{\n  "'):
         return None
-    start = head.find(_MESSAGES)
-    if start < 0:
+    start = head.find(_MESSAGES, 0, LONG_HEAD)
+    if start < 0 and whole is None:
         head = os.pread(fd, LONG_HEAD, 0)
         start = head.find(_MESSAGES)
-        if start < 0:
-            return None
+    if start < 0:
+        return None
     record = _parse_object(head[:start] + b"}")
     if record is None or not _usable(record):
         return None
@@ -88,9 +102,9 @@ def row_record(fd: int, size: int) -> Record | None:
         tail_at = size - window
         if tail_at <= first_message:
             return None  # the tail would reach back into the head: read the file whole
-        tail = os.pread(fd, window, tail_at)
-        whole = len(tail) == window and tail.endswith(b"\n}")  # not cut short meanwhile
-        end = _messages_end(tail) if whole else None
+        tail = whole[tail_at:] if whole is not None else os.pread(fd, window, tail_at)
+        # Not cut short meanwhile:
+        end = _messages_end(tail) if len(tail) == window and tail.endswith(b"\n}") else None
         if end is None:
             return None
         close, after = end
@@ -119,14 +133,22 @@ def _parse_object(text: bytes) -> Record | None:
 
 def _usable(record: Record) -> bool:
     """Does a whole parse read the row's fields the same? (No `messages` spelt with escapes,
-    a count, no number orjson reads less exactly than the exact parse.)"""
+    a count, no number orjson reads less exactly than the exact parse.) Written out for the
+    fields every file has; the usage numbers only when there are any."""
     get = record.get
     count = get("message_count")
-    if type(count) is not int or count < 1 or "messages" in record:
+    if type(count) is not int or not 0 < count < _BIG or "messages" in record:
         return False
     if text_field_is_float(record):
         return False  # the exact parse of the whole file reads its digits
-    for key in _NUMBER_FIELDS:
+    created: Any = get("created_at")
+    updated: Any = get("updated_at")
+    if (type(created) in _NUMBERS and not -_BIG < created < _BIG) or (
+            type(updated) in _NUMBERS and not -_BIG < updated < _BIG):
+        return False
+    if _USAGE.isdisjoint(record):
+        return True
+    for key in USAGE_KEYS:
         value: Any = get(key)
         if type(value) in _NUMBERS and not -_BIG < value < _BIG:
             return False
@@ -137,6 +159,8 @@ def _messages_end(tail: bytes) -> tuple[int, Record | None] | None:
     """Where the messages array's last element ends in `tail`, found by walking the top-level
     keys back from the file's end to `"tool_calls"`, and the small keys on the way, parsed.
     None when the walk leaves the tail or meets anything unexpected."""
+    if tail.endswith(_PLAIN_END):
+        return len(tail) - len(_PLAIN_END) + len(_LAST_CLOSE), None
     members: list[bytes] = []
     at = len(tail) - 2  # the final "\n}"
     while True:
@@ -176,8 +200,11 @@ def _last_timed(tail: bytes, end: int) -> dict[str, Any] | None:
             return None
         if type(message) is not dict:
             return None
-        if message.get("role") != "tool" and message_time(message) is not None:
-            return message
+        if message.get("role") != "tool":
+            stamp = message.get("timestamp")
+            # A finite float, the usual case, is taken as it is; anything else is judged.
+            if (type(stamp) is float and stamp - stamp == 0.0) or message_time(message) is not None:
+                return message
         end = start - 1  # the comma before this message ends the one before it
         if tail[end] != _COMMA:
             return None

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api import scanpool
 from api.index import SessionIndex
+from api.jsonio import row_bytes
 from api.scan import Scanned, scan_rows
 
 
@@ -45,51 +48,180 @@ def varied_folder(folder: Path) -> list[str]:
 
 @pytest.fixture
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every scan goes parallel, on any machine."""
+    """Every scan goes parallel, on any machine, in chunks small enough for many turns."""
     monkeypatch.setattr(scanpool, "PARALLEL_MIN", 1)
     monkeypatch.setattr(scanpool, "_cores", lambda: 2)
+    monkeypatch.setattr(scanpool, "CHUNK", 4)
 
 
-def test_the_child_reads_its_half_as_this_process_would(
+def test_the_child_reads_files_as_this_process_would(tmp_path: Path, two_cores: None) -> None:
+    """A child left to read every file (this process claims none): its rows are ours, as
+    compact in memory, and its index bytes are the ones this process would write."""
+    sids = varied_folder(tmp_path)
+    expected = scan_rows(str(tmp_path), sids)
+    child = scanpool.Child.start(str(tmp_path), sids, encode=True)
+    assert child is not None
+    split = scanpool.Split(len(sids), child.chunk)
+    try:
+        while split.covered > 0:
+            assert child.poll(split, wait=60), "the child stopped before reading every file"
+    finally:
+        child.stop()
+    assert {sid: (read.sig, read.row) for sid, read in child.rows.items()} == {
+        sid: (read.sig, read.row) for sid, read in expected.items()}
+    assert child.rows["bigint"].row is not None
+    assert child.rows["bigint"].row["title"] == "123456789012345678901234567890"
+    for sid, read in child.rows.items():
+        if read.row is not None:
+            assert sys.getsizeof(read.row) == sys.getsizeof(expected[sid].row), sid
+            assert read.blob == row_bytes(expected[sid].row), sid  # None: orjson refuses it
+    assert child.rows["surrogate"].blob is None and child.rows["s001"].blob is not None
+
+
+def test_both_processes_read_and_every_file_once(
     tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sids = varied_folder(tmp_path)
     expected = scan_rows(str(tmp_path), sids)
     read_here: list[str] = []
 
-    def spy(directory: str, some: list[str]) -> dict[str, Scanned]:
+    def spy(directory: str, some: list[str], encode: bool) -> dict[str, Scanned]:
         read_here.extend(some)
-        return scan_rows(directory, some)
+        return scan_rows(directory, some, encode)
 
     monkeypatch.setattr(scanpool, "scan_rows", spy)
+    real_poll = scanpool.Child.poll
+
+    def patient_poll(self: scanpool.Child, split: scanpool.Split, wait: float = 0) -> bool:
+        """This process waits for the child's next chunk before each of its own."""
+        covered = split.covered
+        while split.covered == covered and real_poll(self, split, wait=60):
+            pass  # until the child has sent a chunk or ended
+        return real_poll(self, split, wait)
+
+    monkeypatch.setattr(scanpool.Child, "poll", patient_poll)
     found = scanpool.scan_folder(str(tmp_path), sids)
     assert found == expected
-    assert "gone" not in found and found["list"].row is None and found["s001"].row is not None
-    assert found["bigint"].row is not None
-    assert found["bigint"].row["title"] == "123456789012345678901234567890"
-    child_half = set(sids) - set(read_here)
-    assert len(child_half) == int(len(sids) * scanpool.CHILD_SHARE)  # read by the child alone
-    for sid in child_half & expected.keys():
-        theirs, ours = found[sid].row, expected[sid].row
-        if ours is not None:
-            assert sys.getsizeof(theirs) == sys.getsizeof(ours), sid  # as compact as ours
+    assert 0 < len(read_here) < len(sids) - 4  # each read some, the child in chunks of 4
+    assert len(read_here) == len(set(read_here))
 
 
-@pytest.mark.parametrize("child", ["none", "missing", "fails", "babbles"])
+@pytest.mark.parametrize("child", ["none", "missing", "fails", "babbles", "dies", "strays"])
 def test_a_child_that_cannot_help_changes_nothing_but_the_time(
     tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch, child: str,
 ) -> None:
+    """No interpreter, none there, one that fails or talks nonsense, one that takes a chunk and
+    dies, one that sends a row of a file it did not take: every file is read here instead."""
     store = tmp_path / "store"
     store.mkdir()
     sids = varied_folder(store)
-    babbler = tmp_path / "babbler"
-    babbler.write_text("#!/bin/sh\ncat >/dev/null\necho 'not marshal'\n")
-    babbler.chmod(0o755)
-    executable = {"none": "", "missing": str(tmp_path / "no-python"), "fails": "/bin/false",
-                  "babbles": str(babbler)}[child]
+    fakes = {"babbles": "#!/bin/sh\ncat >/dev/null\necho 'not marshal'\n",
+             "dies": FAKE_CHILD + "send(len(sids) - 1)\n",
+             "strays": FAKE_CHILD + "send(len(sids) - 1)\nsend(([], [('s000', (1, 2, 3), -1, "
+                                    "None, None)]))\nos.read(0, 1)\n"}
+    executable = {"none": "", "missing": str(tmp_path / "no-python"), "fails": "/bin/false"}
+    if child in fakes:
+        fake = tmp_path / child
+        fake.write_text(fakes[child])
+        fake.chmod(0o755)
+        executable[child] = str(fake)
     expected = scan_rows(str(store), sids)
-    monkeypatch.setattr(scanpool.sys, "executable", executable)
+    monkeypatch.setattr(scanpool.sys, "executable", executable[child])
     assert scanpool.scan_folder(str(store), sids) == expected
+
+
+#: A child that speaks the protocol (`scanpool.serve`) as far as its last lines go.
+FAKE_CHILD = f"""#!{sys.executable}
+import marshal, os
+def read(n):
+    data = b""
+    while len(data) < n:
+        data += os.read(0, n - len(data))
+    return data
+def frame():
+    return read(int.from_bytes(read(8), "little"))
+def send(message):
+    data = marshal.dumps(message)
+    os.write(1, len(data).to_bytes(4, "little") + data)
+frame()
+directory, sids, encode, chunk = marshal.loads(frame())
+"""
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(0, 40), chunk=st.integers(1, 6), turns=st.lists(st.booleans()),
+       dies_after=st.none() | st.integers(0, 40))
+def test_the_split_reads_every_file_and_at_most_a_chunk_twice(
+    n: int, chunk: int, turns: list[bool], dies_after: int | None,
+) -> None:
+    """`_shared`'s loop and `serve`'s, each a step at a time in any interleaving (what one
+    decides, the other may not have seen yet), the child dying at any step: every file is
+    read, and no more than one chunk twice."""
+    split = scanpool.Split(n, chunk)
+    reads: list[int] = []
+    claims: list[int] = []  # what the child's stdin holds
+    mailbox: list[int | None] = []  # what ours holds: an announced low, or None: its rows
+    parent = {"step": "take", "stop": 0}
+    child = {"step": "decide", "hi": n, "low": 0, "steps": 0}
+
+    def poll() -> None:
+        while mailbox:
+            message = mailbox.pop(0)
+            if message is None:
+                split.complete()
+            else:
+                split.announce(message)
+
+    def parent_step() -> bool:
+        """False once it has stopped."""
+        if parent["step"] == "take":
+            poll()
+            stop = split.take()
+            if stop is None:
+                return False
+            parent.update(step="claim", stop=stop)
+        elif parent["step"] == "claim":
+            claims.append(parent["stop"])
+            parent["step"] = "read"
+        else:
+            reads.extend(range(split.done, parent["stop"]))
+            split.done = parent["stop"]
+            parent["step"] = "take"
+        return True
+
+    def child_step(parent_done: bool = False) -> bool:
+        """False once it has ended (or died)."""
+        child["steps"] += 1
+        if child["step"] == "end" or (dies_after is not None and child["steps"] > dies_after):
+            child["step"] = "end"
+            return False
+        if child["step"] == "decide":
+            low = max(claims[-1] if claims else 0, child["hi"] - chunk)
+            child.update(step="end" if low >= child["hi"] or parent_done else "announce",
+                         low=low)
+        elif child["step"] == "announce":
+            mailbox.append(child["low"])
+            child["step"] = "read"
+        else:
+            reads.extend(range(child["low"], child["hi"]))
+            mailbox.append(None)
+            child.update(step="decide", hi=child["low"])
+        return True
+
+    for ours in turns:
+        if not (parent_step() if ours else child_step()):
+            break
+    while parent_step():  # the child may be slower than we are, or dead
+        pass
+    # `finish`: our last claim, then the child's chunk in flight, if it lives to send it.
+    claims.append(split.done)
+    while child_step(parent_done=True):
+        pass
+    poll()
+    split.give_up_child()
+    reads.extend(split.rest())
+    assert sorted(set(reads)) == list(range(n))
+    assert len(reads) - len(set(reads)) <= chunk
 
 
 def test_a_rebuild_writes_the_same_index_on_two_cores(
@@ -101,6 +233,7 @@ def test_a_rebuild_writes_the_same_index_on_two_cores(
     index.unlink()
     monkeypatch.setattr(scanpool, "PARALLEL_MIN", 1)
     monkeypatch.setattr(scanpool, "_cores", lambda: 2)
+    monkeypatch.setattr(scanpool, "CHUNK", 4)
     two_cores = SessionIndex(tmp_path, index).rebuild()
     # Rows of the same time come in the order the files were read: compare by id.
     assert by_id(two_cores) == by_id(one_core)

@@ -190,9 +190,9 @@ def scan_matches_read_row(folder: Path, sids: list[str]) -> None:
     careful = {sid: read for sid in sids
                if (read := read_row(str(folder / f"{sid}.json"), sid)) is not None}
     assert scanned.keys() == careful.keys()
-    for sid, (sig, row) in scanned.items():
-        assert sig == careful[sid][0], sid
-        assert same(row, careful[sid][1]), sid
+    for sid, read in scanned.items():
+        assert read.sig == careful[sid].sig, sid
+        assert same(read.row, careful[sid].row), sid
 
 
 @SETTINGS
@@ -230,7 +230,7 @@ def test_odd_entries_are_read_the_careful_way(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.json")
     sids = [*texts, "link", "folder", "fifo", "gone"]
     scan_matches_read_row(tmp_path, sids)
-    rows = {sid: row for sid, (_, row) in scan_rows(str(tmp_path), sids).items()}
+    rows = {sid: read.row for sid, read in scan_rows(str(tmp_path), sids).items()}
     assert rows["bigint"] is not None
     assert rows["bigint"]["title"] == "123456789012345678901234567890"
     assert rows["nan"] is not None and rows["surrogate"] is not None
