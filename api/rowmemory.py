@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from keyword import iskeyword
 from sys import intern
 from typing import Any
@@ -54,6 +54,13 @@ def make_row(keys: tuple[str, ...], values: tuple[Any, ...]) -> Row:
     for key, value in zip(keys, values, strict=True):
         row[key] = value
     return row
+
+
+def row_shape(keys: tuple[str, ...]) -> Callable[..., Any] | None:
+    """The class whose `shape(*values).__dict__` is `make_row(keys, values)`, for a caller that
+    makes many rows of these keys; None where `make_row` makes them another way."""
+    shape = _shape(keys)
+    return shape if shape is not None and "__init__" in shape.__dict__ else None
 
 
 def _shape(keys: tuple[str, ...]) -> type | None:

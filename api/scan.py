@@ -143,6 +143,7 @@ def scan_rows(directory: str, sids: Iterable[str], encode: bool = False) -> dict
     regular, is_float = stat.S_ISREG, text_field_is_float
     head_tail, big = sessionhead.row_record, sessionhead.MIN_SIZE
     to_bytes = jsonio.row_bytes if encode else _no_bytes
+    new = tuple.__new__  # `Scanned(...)` without the Python-level `__new__` a NamedTuple has
     for sid in sids:
         path = prefix + sid + SUFFIX
         try:
@@ -164,7 +165,7 @@ def scan_rows(directory: str, sids: Iterable[str], encode: bool = False) -> dict
             record = None
         if record is not None and record.get("session_id") == sid:
             row = row_from_record(record)
-            found[sid] = Scanned((st.st_ino, size, st.st_mtime_ns), row, to_bytes(row))
+            found[sid] = new(Scanned, ((st.st_ino, size, st.st_mtime_ns), row, to_bytes(row)))
         elif (careful := read_row(path, sid)) is not None:
             found[sid] = careful if careful.row is None else careful._replace(
                 blob=to_bytes(careful.row))

@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from api.rowmemory import make_row, quiet_gc
-from api.scan import FileSig, Scanned, scan_rows
+from api.scan import Scanned, scan_rows
+from api.scanchild import CLAIM, LENGTH
 
 #: Below this many files a child's start (~100 ms here) costs more than it saves.
 PARALLEL_MIN = 4000
@@ -50,6 +51,7 @@ LAST_CHUNK_SECONDS = 10.0
 
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the folder that holds the `api` package
 # -I -S: no user site, no PYTHON* variables, no site hooks; sys.path is the parent's, sent first.
+# It imports `api.scanchild` alone: half the start-up time of this module's imports.
 _CHILD = (
     "import marshal, os, sys\n"
     "def read(n):\n"
@@ -58,11 +60,9 @@ _CHILD = (
     "        data += os.read(0, n - len(data)) or sys.exit(1)\n"
     "    return data\n"
     "sys.path[:] = marshal.loads(read(int.from_bytes(read(8), 'little')))\n"
-    "from api.scanpool import serve\n"
+    "from api.scanchild import serve\n"
     "serve()\n"
 )
-_LENGTH = 4  # bytes of a frame's length
-_CLAIM = 8  # bytes of one claim
 
 
 class ChildFailed(Exception):
@@ -189,8 +189,8 @@ class Child:
         path = marshal.dumps([_ROOT, *sys.path])
         job = marshal.dumps((directory, sids, encode, child.chunk))
         try:
-            child._write(len(path).to_bytes(_CLAIM, "little") + path
-                         + len(job).to_bytes(_CLAIM, "little") + job)
+            child._write(len(path).to_bytes(CLAIM, "little") + path
+                         + len(job).to_bytes(CLAIM, "little") + job)
         except OSError:  # it died at once
             child.stop()
             return None
@@ -200,7 +200,7 @@ class Child:
         """Tell the child that this process reads every file before `stop`."""
         if self.alive:
             try:
-                self._write(stop.to_bytes(_CLAIM, "little"))
+                self._write(stop.to_bytes(CLAIM, "little"))
             except OSError:
                 self.alive = False  # its frames so far still count; `finish` sees the rest
 
@@ -258,12 +258,12 @@ class Child:
 
     def _frames(self, split: Split) -> None:
         buffer = self._buffer
-        while len(buffer) >= _LENGTH:
-            size = int.from_bytes(buffer[:_LENGTH], "little")
-            if len(buffer) < _LENGTH + size:
+        while len(buffer) >= LENGTH:
+            size = int.from_bytes(buffer[:LENGTH], "little")
+            if len(buffer) < LENGTH + size:
                 return
-            message = marshal.loads(memoryview(buffer)[_LENGTH:_LENGTH + size])
-            del buffer[:_LENGTH + size]
+            message = marshal.loads(memoryview(buffer)[LENGTH:LENGTH + size])
+            del buffer[:LENGTH + size]
             if type(message) is int:
                 split.announce(message)
             else:
@@ -301,79 +301,3 @@ class Child:
         stdout = self.process.stdout
         if stdout is not None and not stdout.closed:
             stdout.close()
-
-
-def serve() -> None:
-    """The child's side (`_CHILD` runs it): read the job from stdin, then chunks from the end
-    of the list until this process's claims reach ours, each announced, then sent."""
-    directory, sids, encode, chunk = marshal.loads(_read_frame(0))
-    os.set_blocking(0, False)
-    shapes: dict[tuple[str, ...], int] = {}
-    claims = _Claims()
-    hi = len(sids)
-    with quiet_gc():
-        while True:
-            low = max(claims.latest(), hi - chunk)
-            if low >= hi or claims.ended:
-                return
-            _send(low)
-            new: list[tuple[str, ...]] = []
-            sent: list[tuple[str, FileSig, int, tuple[Any, ...] | None, bytes | None]] = []
-            for sid, (sig, row, blob) in scan_rows(directory, sids[low:hi], encode).items():
-                if row is None:
-                    sent.append((sid, sig, -1, None, None))
-                    continue
-                keys = tuple(row)
-                shape = shapes.get(keys)
-                if shape is None:
-                    shape = shapes[keys] = len(shapes)
-                    new.append(keys)
-                sent.append((sid, sig, shape, tuple(row.values()), blob))
-            _send((new, sent))
-            hi = low
-
-
-class _Claims:
-    """The parent's claims as the child reads them: the latest, without waiting."""
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.ended = False
-        self._partial = b""
-
-    def latest(self) -> int:
-        while not self.ended:
-            try:
-                data = os.read(0, 1 << 16)
-            except BlockingIOError:
-                break
-            if not data:
-                self.ended = True  # the parent has stopped: so do we, after this chunk
-                break
-            data = self._partial + data
-            whole = len(data) - len(data) % _CLAIM
-            if whole:
-                self.value = int.from_bytes(data[whole - _CLAIM:whole], "little")
-            self._partial = data[whole:]
-        return self.value
-
-
-def _read_frame(fd: int) -> bytes:
-    return _read_exact(fd, int.from_bytes(_read_exact(fd, _CLAIM), "little"))
-
-
-def _read_exact(fd: int, size: int) -> bytes:
-    data = bytearray()
-    while len(data) < size:
-        more = os.read(fd, size - len(data))
-        if not more:
-            raise EOFError("the parent went away")
-        data += more
-    return bytes(data)
-
-
-def _send(message: Any) -> None:
-    data = marshal.dumps(message)
-    view = memoryview(len(data).to_bytes(_LENGTH, "little") + data)
-    while view:
-        view = view[os.write(1, view):]

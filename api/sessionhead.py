@@ -48,9 +48,6 @@ LONG_HEAD = 64 * 1024
 TAIL = 8 * 1024
 #: A tail that holds no timed message (a long last reply, tool output) is read this long once.
 LONG_TAIL = 64 * 1024
-#: Files up to this size are read in one call: a copy of at most this much costs less than a
-#: second system call (28 KB: 4.5 us against 7 for a head and a tail here).
-WHOLE_READ = 64 * 1024
 #: Messages looked at from the end for a time (Hermes scans 8).
 LAST_MESSAGES = 8
 
@@ -78,22 +75,15 @@ def row_record(fd: int, size: int) -> Record | None:
     layout does not prove it; the caller then reads the file whole."""
     if size < MIN_SIZE:
         return None
-    whole = None
-    if size <= WHOLE_READ:  # one read, and head and tail come from one version of the file
-        whole = os.pread(fd, size + 1, 0)
-        if len(whole) != size:
-            return None  # changed since its size was taken: read whole, the careful way
-        head = whole
-    else:
-        head = os.pread(fd, HEAD, 0)
+    head = os.pread(fd, HEAD, 0)
     if not head.startswith(b'{\n  "'):
         return None
-    start = head.find(_MESSAGES, 0, LONG_HEAD)
-    if start < 0 and whole is None:
+    start = head.find(_MESSAGES)
+    if start < 0:
         head = os.pread(fd, LONG_HEAD, 0)
         start = head.find(_MESSAGES)
-    if start < 0:
-        return None
+        if start < 0:
+            return None
     record = _parse_object(head[:start] + b"}")
     if record is None or not _usable(record):
         return None
@@ -102,7 +92,7 @@ def row_record(fd: int, size: int) -> Record | None:
         tail_at = size - window
         if tail_at <= first_message:
             return None  # the tail would reach back into the head: read the file whole
-        tail = whole[tail_at:] if whole is not None else os.pread(fd, window, tail_at)
+        tail = os.pread(fd, window, tail_at)
         # Not cut short meanwhile:
         end = _messages_end(tail) if len(tail) == window and tail.endswith(b"\n}") else None
         if end is None:
