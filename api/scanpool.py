@@ -33,11 +33,11 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from api.rowmemory import make_row, quiet_gc
+from api.rowmemory import make_row, quiet_gc, row_shape
 from api.scan import Scanned, scan_rows
 from api.scanchild import CLAIM, LENGTH
 
@@ -164,7 +164,7 @@ class Child:
         self.rows: dict[str, Scanned] = {}
         self.alive = True
         self._buffer = bytearray()
-        self._shapes: list[tuple[str, ...]] = []
+        self._shapes: list[tuple[tuple[str, ...], Callable[..., Any] | None]] = []
         assert process.stdin is not None and process.stdout is not None
         self._to = process.stdin.fileno()
         self._from = process.stdout.fileno()
@@ -271,18 +271,27 @@ class Child:
 
     def _rows(self, split: Split, message: Any) -> None:
         """A chunk's rows: [(sid, sig, shape, values, blob)], shape -1 for a file that is no
-        session; a shape is the index of its keys in the order they were first sent."""
+        session; a shape is the index of its keys in the order they were first sent. Each is
+        made by its shape's row class, found once (`rowmemory.row_shape`): the parent pays
+        for every row the child sends, so this is kept to a few microseconds."""
         shapes, sent = message
-        self._shapes.extend(tuple(keys) for keys in shapes)
+        for keys in shapes:
+            keys = tuple(keys)
+            self._shapes.append((keys, row_shape(keys)))
+        known = self._shapes
         allowed = set(self.sids[split.announced:split.covered])
+        new = tuple.__new__  # `Scanned(...)` without a NamedTuple's Python-level `__new__`
         rows: dict[str, Scanned] = {}
         for sid, sig, shape, values, blob in sent:
             if sid not in allowed:
                 raise ChildFailed(f"a row nobody asked for: {sid!r}")
             if shape < 0:
                 rows[sid] = Scanned(sig, None)
-            else:
-                rows[sid] = Scanned(sig, make_row(self._shapes[shape], values), blob)
+                continue
+            keys, maker = known[shape]
+            # Values that do not fit the keys: a TypeError or ValueError, as any nonsense.
+            row = maker(*values).__dict__ if maker is not None else make_row(keys, values)
+            rows[sid] = new(Scanned, (sig, row, blob))
         split.complete()  # only once the whole chunk is known good
         self.rows.update(rows)
 
