@@ -48,6 +48,8 @@ PARALLEL_MIN = 4000
 CHUNK = 64
 #: How long the last chunk the child took may keep us waiting before we read it ourselves.
 LAST_CHUNK_SECONDS = 10.0
+#: How long a child may take to read its job before it is given up on.
+START_SECONDS = 10.0
 
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the folder that holds the `api` package
 # -I -S: no user site, no PYTHON* variables, no site hooks; sys.path is the parent's, sent first.
@@ -74,7 +76,6 @@ class Split:
     child [covered, n), read and sent, and [announced, covered), taken and being read."""
 
     def __init__(self, n: int, chunk: int) -> None:
-        self.n = n
         self.chunk = chunk
         self.done = 0
         self.announced = n
@@ -92,13 +93,11 @@ class Split:
             raise ChildFailed(f"a claim out of turn: {low!r}")
         self.announced = low
 
-    def complete(self) -> range:
-        """The child sent what it announced: the indices of those files."""
+    def complete(self) -> None:
+        """The child sent what it announced."""
         if self.announced == self.covered:
             raise ChildFailed("rows nobody claimed")
-        taken = range(self.announced, self.covered)
         self.covered = self.announced
-        return taken
 
     def give_up_child(self) -> None:
         """What the child took and did not send is ours again."""
@@ -146,6 +145,13 @@ def _shared(directory: str, sids: list[str], child: Child, encode: bool) -> dict
     return theirs
 
 
+def _ready(fd: int, event: int, seconds: float) -> bool:
+    """Is `fd` ready for `event` within `seconds`? (`poll`, not `select`: any fd number.)"""
+    poller = select.poll()
+    poller.register(fd, event)
+    return bool(poller.poll(max(0, int(seconds * 1000))))
+
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -185,24 +191,23 @@ class Child:
         for fd in (child._to, child._from):  # fewer, longer writes (Linux; else 64 KB)
             with contextlib.suppress(AttributeError, OSError):
                 fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        # Neither side ever waits on the other for long: a child that stops reading or
+        # writing is given up on, not waited for.
         os.set_blocking(child._from, False)
+        os.set_blocking(child._to, False)
         path = marshal.dumps([_ROOT, *sys.path])
         job = marshal.dumps((directory, sids, encode, child.chunk))
-        try:
-            child._write(len(path).to_bytes(CLAIM, "little") + path
-                         + len(job).to_bytes(CLAIM, "little") + job)
-        except OSError:  # it died at once
-            child.stop()
+        if not child._write(len(path).to_bytes(CLAIM, "little") + path
+                            + len(job).to_bytes(CLAIM, "little") + job, START_SECONDS):
+            child.stop()  # it died at once, or does not read
             return None
         return child
 
     def claim(self, stop: int) -> None:
-        """Tell the child that this process reads every file before `stop`."""
+        """Tell the child that this process reads every file before `stop`. A claim that
+        does not fit in the pipe now is left out: the next one says more."""
         if self.alive:
-            try:
-                self._write(stop.to_bytes(CLAIM, "little"))
-            except OSError:
-                self.alive = False  # its frames so far still count; `finish` sees the rest
+            self._write(stop.to_bytes(CLAIM, "little"), 0)
 
     def poll(self, split: Split, wait: float = 0.0) -> bool:
         """Take in every frame the child has sent (waiting up to `wait` seconds for one).
@@ -210,7 +215,7 @@ class Child:
         if self.process.stdout is None or self.process.stdout.closed:
             return False
         try:
-            if wait and not select.select([self._from], [], [], wait)[0]:
+            if wait and not _ready(self._from, select.POLLIN, wait):
                 return True
             data = os.read(self._from, 1 << 22)
         except BlockingIOError:
@@ -224,8 +229,8 @@ class Child:
         self._buffer += data
         try:
             self._frames(split)
-        except (ChildFailed, EOFError, ValueError, TypeError, IndexError, KeyError) as exc:
-            self.give_up(split, exc)
+        except (ChildFailed, EOFError, ValueError, TypeError, IndexError, KeyError):
+            self.give_up(split)
             return False
         return True
 
@@ -236,15 +241,15 @@ class Child:
         deadline = time.monotonic() + LAST_CHUNK_SECONDS
         while split.announced < split.covered and split.covered > split.done:
             left = deadline - time.monotonic()
-            if left <= 0:
-                self.give_up(split, ChildFailed("its last chunk took too long"))
+            if left <= 0:  # its last chunk takes too long: read it here
+                self.give_up(split)
                 break
             if not self.poll(split, wait=left):
                 break
         split.give_up_child()  # whatever it has not sent by now is read here
 
-    def give_up(self, split: Split, reason: Exception) -> None:
-        del reason  # the child's trouble costs time, never a row: there is nothing to report
+    def give_up(self, split: Split) -> None:
+        """The child's trouble costs time, never a row: what it has not sent is read here."""
         self.stop()
         split.give_up_child()
 
@@ -295,10 +300,21 @@ class Child:
         split.complete()  # only once the whole chunk is known good
         self.rows.update(rows)
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes, seconds: float) -> bool:
+        """Write all of `data` to the child unless it stops reading it for `seconds`."""
         view = memoryview(data)
+        deadline = time.monotonic() + seconds
         while view:
-            view = view[os.write(self._to, view):]
+            try:
+                view = view[os.write(self._to, view):]
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0 or not _ready(self._to, select.POLLOUT, left):
+                    return False
+            except OSError:
+                self.alive = False  # it has gone: its frames so far still count
+                return False
+        return True
 
     def _close_input(self) -> None:
         stdin = self.process.stdin

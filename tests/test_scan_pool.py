@@ -106,19 +106,29 @@ def test_both_processes_read_and_every_file_once(
     assert len(read_here) == len(set(read_here))
 
 
-@pytest.mark.parametrize("child", ["none", "missing", "fails", "babbles", "dies", "strays"])
+CHILDREN = ["none", "missing", "fails", "babbles", "dies", "strays", "stalls", "deaf"]
+
+
+@pytest.mark.parametrize("child", CHILDREN)
 def test_a_child_that_cannot_help_changes_nothing_but_the_time(
     tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch, child: str,
 ) -> None:
     """No interpreter, none there, one that fails or talks nonsense, one that takes a chunk and
-    dies, one that sends a row of a file it did not take: every file is read here instead."""
+    dies, one that sends a row of a file it did not take, one that takes a chunk and never
+    sends it, one that never reads the job it is sent: every file is read here instead."""
     store = tmp_path / "store"
     store.mkdir()
     sids = varied_folder(store)
+    if child == "deaf":  # a job longer than a pipe holds: writing it would wait on the child
+        sids += [f"missing-{i:07}" for i in range(100_000)]
+    monkeypatch.setattr(scanpool, "START_SECONDS", 0.2)
+    monkeypatch.setattr(scanpool, "LAST_CHUNK_SECONDS", 0.2)
     fakes = {"babbles": "#!/bin/sh\ncat >/dev/null\necho 'not marshal'\n",
              "dies": FAKE_CHILD + "send(len(sids) - 1)\n",
              "strays": FAKE_CHILD + "send(len(sids) - 1)\nsend(([], [('s000', (1, 2, 3), -1, "
-                                    "None, None)]))\nos.read(0, 1)\n"}
+                                    "None, None)]))\nos.read(0, 1)\n",
+             "stalls": FAKE_CHILD + "send(len(sids) - 1)\nimport time\ntime.sleep(600)\n",
+             "deaf": "#!/bin/sh\nsleep 600\n"}
     executable = {"none": "", "missing": str(tmp_path / "no-python"), "fails": "/bin/false"}
     if child in fakes:
         fake = tmp_path / child
