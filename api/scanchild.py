@@ -1,14 +1,16 @@
-"""The child's side of `api.scanpool`: a second Python that reads session files from the back
+"""The child's side of `api.scanpool`: a second process that reads session files from the back
 of the list until the parent's claims reach it.
 
-A module of its own so that the child imports only what reading takes (not `subprocess` and the
-parent's side): its start-up time is time the parent reads alone.
+A forked child runs `work` straight away. A spawned one (a fresh Python) imports this module
+alone, so that it loads only what reading takes (not `subprocess` and the parent's side): its
+start-up is time the parent reads alone.
 
-The wire format, both ways a frame at a time: the parent sends two frames (its `sys.path`, then
-the job: folder, names, whether to encode, chunk size), each `CLAIM` bytes of length then
-`marshal` data, then claims: `CLAIM`-byte integers, "I read every file before this one". The
-child sends frames of `LENGTH` bytes of length then `marshal` data: an int announces the chunk
-it takes ([that, the last one it took)); a tuple (new key shapes, rows) delivers it.
+The wire format. A spawned child is first sent two frames, each `CLAIM` bytes of length then
+`marshal` data: the parent's `sys.path`, then the job (folder, names, whether to encode, chunk
+size); a forked one has them already. Then the parent sends claims, `CLAIM`-byte integers: "I
+read every file before this one". The child sends frames of `LENGTH` bytes of length then
+`marshal` data: an int announces the chunk it takes ([that, the last one it took)); a tuple
+(new key shapes, rows) delivers it.
 """
 
 from __future__ import annotations
@@ -25,19 +27,26 @@ CLAIM = 8  # bytes of a claim, and of a frame's length parent to child
 
 
 def serve() -> None:
-    """Read the job from stdin, then chunks from the end of the list until the parent's claims
-    reach ours, each announced, then sent."""
+    """A spawned child (`scanpool._CHILD` runs this once its `sys.path` is set): the job comes
+    on stdin, then the claims; the frames go to stdout."""
     directory, sids, encode, chunk = marshal.loads(_read_frame(0))
-    os.set_blocking(0, False)
+    work(directory, sids, encode, chunk, 0, 1)
+
+
+def work(directory: str, sids: list[str], encode: bool, chunk: int, claims_fd: int,
+         out_fd: int) -> None:
+    """Chunks from the end of the list until the parent's claims (read from `claims_fd`)
+    reach ours, each announced, then sent (to `out_fd`)."""
+    os.set_blocking(claims_fd, False)
     shapes: dict[tuple[str, ...], int] = {}
-    claims = _Claims()
+    claims = _Claims(claims_fd)
     hi = len(sids)
     with quiet_gc():
         while True:
             low = max(claims.latest(), hi - chunk)
             if low >= hi or claims.ended:
                 return
-            _send(low)
+            _send(out_fd, low)
             new: list[tuple[str, ...]] = []
             sent: list[tuple[str, FileSig, int, tuple[Any, ...] | None, bytes | None]] = []
             for sid, (sig, row, blob) in scan_rows(directory, sids[low:hi], encode).items():
@@ -50,14 +59,15 @@ def serve() -> None:
                     shape = shapes[keys] = len(shapes)
                     new.append(keys)
                 sent.append((sid, sig, shape, tuple(row.values()), blob))
-            _send((new, sent))
+            _send(out_fd, (new, sent))
             hi = low
 
 
 class _Claims:
     """The parent's claims as the child reads them: the latest, without waiting."""
 
-    def __init__(self) -> None:
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
         self.value = 0
         self.ended = False
         self._partial = b""
@@ -65,7 +75,7 @@ class _Claims:
     def latest(self) -> int:
         while not self.ended:
             try:
-                data = os.read(0, 1 << 16)
+                data = os.read(self.fd, 1 << 16)
             except BlockingIOError:
                 break
             if not data:
@@ -93,8 +103,8 @@ def _read_exact(fd: int, size: int) -> bytes:
     return bytes(data)
 
 
-def _send(message: Any) -> None:
+def _send(fd: int, message: Any) -> None:
     data = marshal.dumps(message)
     view = memoryview(len(data).to_bytes(LENGTH, "little") + data)
     while view:
-        view = view[os.write(1, view):]
+        view = view[os.write(fd, view):]

@@ -1,13 +1,15 @@
-"""A big folder read on two cores (`api.scanpool.scan_folder`): the child's half comes back
-exactly as this process reads it (`scan.scan_rows`), its rows as compact in memory as ours, a
-rebuild writes the same index either way, and a child that cannot run or talks nonsense costs
-time, never a row."""
+"""A big folder read on two cores (`api.scanpool.scan_folder`): what the child reads comes back
+exactly as this process reads it (`scan.scan_rows`), forked or spawned, its rows as compact in
+memory as ours; a rebuild writes the same index either way; a process with threads never forks;
+and a child that cannot run, stalls, dies or talks nonsense costs time, never a row."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import orjson
@@ -15,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api import scanpool
+from api import scanchild, scanpool, scanprocess
 from api.index import SessionIndex
 from api.jsonio import row_bytes
 from api.scan import Scanned, scan_rows
@@ -54,14 +56,24 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scanpool, "CHUNK", 4)
 
 
-def test_the_child_reads_files_as_this_process_would(tmp_path: Path, two_cores: None) -> None:
+@pytest.fixture(params=["forked", "spawned"])
+def how(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The child forked (as in a process with no other thread) or spawned (as in the app)."""
+    monkeypatch.setattr(scanprocess, "_can_fork", lambda: request.param == "forked")
+    return str(request.param)
+
+
+def test_the_child_reads_files_as_this_process_would(
+    tmp_path: Path, two_cores: None, how: str,
+) -> None:
     """A child left to read every file (this process claims none): its rows are ours, as
     compact in memory, and its index bytes are the ones this process would write."""
     sids = varied_folder(tmp_path)
     expected = scan_rows(str(tmp_path), sids)
-    child = scanpool.Child.start(str(tmp_path), sids, encode=True)
+    child = scanprocess.Child.start(str(tmp_path), sids, True, scanpool.CHUNK)
     assert child is not None
-    split = scanpool.Split(len(sids), child.chunk)
+    assert isinstance(child.process, scanprocess._Forked) == (how == "forked")
+    split = scanprocess.Split(len(sids), child.chunk)
     try:
         while split.covered > 0:
             assert child.poll(split, wait=60), "the child stopped before reading every file"
@@ -79,7 +91,7 @@ def test_the_child_reads_files_as_this_process_would(tmp_path: Path, two_cores: 
 
 
 def test_both_processes_read_and_every_file_once(
-    tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, two_cores: None, how: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sids = varied_folder(tmp_path)
     expected = scan_rows(str(tmp_path), sids)
@@ -90,16 +102,16 @@ def test_both_processes_read_and_every_file_once(
         return scan_rows(directory, some, encode)
 
     monkeypatch.setattr(scanpool, "scan_rows", spy)
-    real_poll = scanpool.Child.poll
+    real_poll = scanprocess.Child.poll
 
-    def patient_poll(self: scanpool.Child, split: scanpool.Split, wait: float = 0) -> bool:
+    def patient_poll(self: scanprocess.Child, split: scanprocess.Split, wait: float = 0) -> bool:
         """This process waits for the child's next chunk before each of its own."""
         covered = split.covered
         while split.covered == covered and real_poll(self, split, wait=60):
             pass  # until the child has sent a chunk or ended
         return real_poll(self, split, wait)
 
-    monkeypatch.setattr(scanpool.Child, "poll", patient_poll)
+    monkeypatch.setattr(scanprocess.Child, "poll", patient_poll)
     found = scanpool.scan_folder(str(tmp_path), sids)
     assert found == expected
     assert 0 < len(read_here) < len(sids) - 4  # each read some, the child in chunks of 4
@@ -110,7 +122,7 @@ CHILDREN = ["none", "missing", "fails", "babbles", "dies", "strays", "stalls", "
 
 
 @pytest.mark.parametrize("child", CHILDREN)
-def test_a_child_that_cannot_help_changes_nothing_but_the_time(
+def test_a_spawned_child_that_cannot_help_changes_nothing_but_the_time(
     tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch, child: str,
 ) -> None:
     """No interpreter, none there, one that fails or talks nonsense, one that takes a chunk and
@@ -121,8 +133,9 @@ def test_a_child_that_cannot_help_changes_nothing_but_the_time(
     sids = varied_folder(store)
     if child == "deaf":  # a job longer than a pipe holds: writing it would wait on the child
         sids += [f"missing-{i:07}" for i in range(100_000)]
-    monkeypatch.setattr(scanpool, "START_SECONDS", 0.2)
-    monkeypatch.setattr(scanpool, "LAST_CHUNK_SECONDS", 0.2)
+    monkeypatch.setattr(scanprocess, "_can_fork", lambda: False)
+    monkeypatch.setattr(scanprocess, "START_SECONDS", 0.2)
+    monkeypatch.setattr(scanprocess, "LAST_CHUNK_SECONDS", 0.2)
     fakes = {"babbles": "#!/bin/sh\ncat >/dev/null\necho 'not marshal'\n",
              "dies": FAKE_CHILD + "send(len(sids) - 1)\n",
              "strays": FAKE_CHILD + "send(len(sids) - 1)\nsend(([], [('s000', (1, 2, 3), -1, "
@@ -136,11 +149,76 @@ def test_a_child_that_cannot_help_changes_nothing_but_the_time(
         fake.chmod(0o755)
         executable[child] = str(fake)
     expected = scan_rows(str(store), sids)
-    monkeypatch.setattr(scanpool.sys, "executable", executable[child])
+    monkeypatch.setattr(scanprocess.sys, "executable", executable[child])
     assert scanpool.scan_folder(str(store), sids) == expected
 
 
-#: A child that speaks the protocol (`scanpool.serve`) as far as its last lines go.
+@pytest.mark.parametrize("trouble", ["crashes", "stalls"])
+def test_a_forked_child_in_trouble_changes_nothing_but_the_time(
+    tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch, trouble: str,
+) -> None:
+    """The fork inherits this process's `scanchild`: one whose reading raises once it has
+    taken a chunk, or never ends: every file is read here instead."""
+    sids = varied_folder(tmp_path)
+    expected = scan_rows(str(tmp_path), sids)
+    monkeypatch.setattr(scanprocess, "_can_fork", lambda: True)
+    monkeypatch.setattr(scanprocess, "LAST_CHUNK_SECONDS", 0.2)
+
+    def troubled(*args: object) -> dict[str, Scanned]:
+        if trouble == "crashes":
+            raise MemoryError("in the child")
+        threading.Event().wait()  # forever: the parent's deadline ends it
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(scanchild, "scan_rows", troubled)
+    assert scanpool.scan_folder(str(tmp_path), sids) == expected
+
+
+def test_a_process_with_threads_spawns_its_child(
+    tmp_path: Path, two_cores: None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fork copies only the calling thread: any lock another thread holds stays held in the
+    copy. So with a second thread running, the child is a fresh Python."""
+    sids = varied_folder(tmp_path)
+    started: list[str] = []
+    real_fork, real_spawn = scanprocess._fork, scanprocess._spawn
+    monkeypatch.setattr(scanprocess, "_fork",
+                        lambda *a: started.append("forked") or real_fork(*a))
+    monkeypatch.setattr(scanprocess, "_spawn",
+                        lambda *a: started.append("spawned") or real_spawn(*a))
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        found = scanpool.scan_folder(str(tmp_path), sids)
+    finally:
+        release.set()
+        other.join()
+    assert started == ["spawned"] and found == scan_rows(str(tmp_path), sids)
+
+
+def test_a_process_alone_forks_its_child(tmp_path: Path) -> None:
+    """A command-line run (one thread): the child is a fork, which reads at once."""
+    sids = varied_folder(tmp_path)
+    script = (
+        "import sys, json; sys.path.insert(0, sys.argv[1])\n"
+        "from api import scan, scanpool, scanprocess\n"
+        "scanpool.PARALLEL_MIN, scanpool.CHUNK = 1, 4\n"
+        "scanpool._cores = lambda: 2\n"
+        "started = []\n"
+        "real = scanprocess._fork\n"
+        "scanprocess._fork = lambda *a: started.append('forked') or real(*a)\n"
+        "sids = json.loads(sys.argv[3])\n"
+        "same = scanpool.scan_folder(sys.argv[2], sids) == scan.scan_rows(sys.argv[2], sids)\n"
+        "print(started, same)\n"
+    )
+    root = str(Path(scanpool.__file__).resolve().parent.parent)
+    out = subprocess.run([sys.executable, "-c", script, root, str(tmp_path), json.dumps(sids)],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["['forked']", "True"]
+
+
+#: A child that speaks the protocol (`scanchild.serve`) as far as its last lines go.
 FAKE_CHILD = f"""#!{sys.executable}
 import marshal, os
 def read(n):
@@ -167,7 +245,7 @@ def test_the_split_reads_every_file_and_at_most_a_chunk_twice(
     """`_shared`'s loop and `serve`'s, each a step at a time in any interleaving (what one
     decides, the other may not have seen yet), the child dying at any step: every file is
     read, and no more than one chunk twice."""
-    split = scanpool.Split(n, chunk)
+    split = scanprocess.Split(n, chunk)
     reads: list[int] = []
     claims: list[int] = []  # what the child's stdin holds
     mailbox: list[int | None] = []  # what ours holds: an announced low, or None: its rows
