@@ -415,7 +415,7 @@ class SessionIndex:
 
 def _table_of(scanned: dict[str, Scanned], records: Iterable[Record]) -> RowTable:
     """The index of these files' rows, with `records` (sessions being saved) laid over theirs,
-    and the index bytes a helper process encoded for the rows that are still its own.
+    and the index bytes the scan encoded for the rows that are still the scan's own.
 
     One pass over the rows, then a sort of their keys alone: at 100,000 rows every extra
     visit of a row is a cache miss a row, and separate passes for the blobs, the by-name table
@@ -423,7 +423,8 @@ def _table_of(scanned: dict[str, Scanned], records: Iterable[Record]) -> RowTabl
     laid = {}
     for record in records:
         rid = record.get("session_id")
-        if isinstance(rid, str) and (found := scanned.get(rid)) is not None and found.row:
+        if isinstance(rid, str) and (found := scanned.get(rid)) is not None \
+                and found.row is not None:
             laid[rid] = row_from_record(record, base=found.row)
     rows: list[Row] = []
     blobs: list[bytes | None] = []

@@ -39,7 +39,7 @@ class Scanned(NamedTuple):
 
     sig: FileSig
     row: Row | None
-    #: The row's index bytes, when a helper process encoded them (`api.scanpool`).
+    #: The row's index bytes, when the scan was asked for them (a rebuild's, `scan_rows`).
     blob: bytes | None = None
 
 

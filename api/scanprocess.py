@@ -217,7 +217,7 @@ class Child:
             size = int.from_bytes(buffer[:LENGTH], "little")
             if len(buffer) < LENGTH + size:
                 return
-            message = marshal.loads(memoryview(buffer)[LENGTH:LENGTH + size])
+            message = marshal.loads(buffer[LENGTH:LENGTH + size])  # a copy: no view held
             del buffer[:LENGTH + size]
             if type(message) is int:
                 split.announce(message)

@@ -297,10 +297,11 @@ async def test_index_is_built_in_a_child_process_with_progress(
         gate.touch()
         await pilot.press("backspace")
         # The search of "cookies" may have settled before the backspace's own search starts
-        # (its Changed message comes after the key): wait for the answer to "cookie".
+        # (its Changed message comes after the key): wait for the answer to "cookie". The
+        # indexer is a fresh Python, which on a loaded 2-core machine took over 5 s to finish.
         panel = app.main.search_panel
         await wait_until(pilot, lambda: panel.settled and len(panel.results.results) == 2,
-                         what="both results for 'cookie' from the finished index")
+                         timeout=30, what="both results for 'cookie' from the finished index")
         await results_ready(pilot)
         assert len(app.main.search_panel.results.results) == 2
         assert "indexing" not in screen_text(app)
