@@ -131,8 +131,8 @@ def test_a_spawned_child_that_cannot_help_changes_nothing_but_the_time(
     store = tmp_path / "store"
     store.mkdir()
     sids = varied_folder(store)
-    if child == "deaf":  # a job longer than a pipe holds: writing it would wait on the child
-        sids += [f"missing-{i:07}" for i in range(100_000)]
+    if child == "deaf":  # a job longer than a pipe holds (1 MB): writing it waits on the child
+        sids += [f"missing-{i:05}-{'x' * 230}" for i in range(6000)]
     monkeypatch.setattr(scanprocess, "_can_fork", lambda: False)
     monkeypatch.setattr(scanprocess, "START_SECONDS", 0.2)
     monkeypatch.setattr(scanprocess, "LAST_CHUNK_SECONDS", 0.2)
