@@ -38,7 +38,7 @@ from api.listing import (
 from api.locks import StoreLock
 from api.records import Record, Row, is_safe_id, row_from_record, updated_key
 from api.rowmemory import quiet_gc
-from api.rowtable import RowTable
+from api.rowtable import RowTable, table_of_scan
 from api.scan import SUFFIX, FileSig, Scanned, file_sig, read_row
 from api.scan import CorruptSession as CorruptSession  # re-exported: api.models, api.search
 from api.scan import read_session_file as read_session_file
@@ -165,7 +165,7 @@ class SessionIndex:
         """The index the session files make (under `lock`: no save runs meanwhile), with
         `records` laid over their rows; what a save writes when the index is unusable."""
         with quiet_gc():  # as in `rebuild`
-            return _table_of(self._scan_all({}, encode=True), records)
+            return table_of_scan(self._scan_all({}, encode=True), records)
 
     def _read_rows(self, sids: Iterable[str]) -> list[Row]:
         """Fresh rows of these sessions, read from their files (unreadable ones left out)."""
@@ -271,7 +271,7 @@ class SessionIndex:
                     fresh = self._scan_one(sid, None)
                     if fresh is not None:
                         scanned[sid] = fresh
-                table = _table_of(scanned, records)
+                table = table_of_scan(scanned, records)
                 del scanned
                 self._listing = None
                 with contextlib.suppress(OSError):  # a read-only store still lists
@@ -411,37 +411,6 @@ class SessionIndex:
         """The index changed (under `_cache_lock`): rows read from files are stale."""
         self._orphans = {}
         self._files = {}
-
-
-def _table_of(scanned: dict[str, Scanned], records: Iterable[Record]) -> RowTable:
-    """The index of these files' rows, with `records` (sessions being saved) laid over theirs,
-    and the index bytes the scan encoded for the rows that are still the scan's own.
-
-    One pass over the rows, then a sort of their keys alone: at 100,000 rows every extra
-    visit of a row is a cache miss a row, and separate passes for the blobs, the by-name table
-    and the sort keys took 0.4 s."""
-    laid = {}
-    for record in records:
-        rid = record.get("session_id")
-        if isinstance(rid, str) and (found := scanned.get(rid)) is not None \
-                and found.row is not None:
-            laid[rid] = row_from_record(record, base=found.row)
-    rows: list[Row] = []
-    blobs: list[bytes | None] = []
-    keys: list[float] = []
-    by_name: dict[str, Row] = {}
-    for sid, (_, row, blob) in scanned.items():
-        if row is None:
-            continue
-        if laid and sid in laid:
-            row, blob = laid[sid], None
-        rows.append(row)
-        blobs.append(blob)
-        keys.append(-row["updated_at"])  # `updated_key`
-        by_name[sid + SUFFIX] = row
-    order = sorted(range(len(rows)), key=keys.__getitem__)  # stable, as sorting the rows was
-    return RowTable(list(map(rows.__getitem__, order)), by_name,
-                    blobs=list(map(blobs.__getitem__, order)))
 
 
 def _hard_link_backup(path: Path) -> Path | None:

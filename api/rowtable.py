@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from api.jsonio import dumps_compact, row_bytes
-from api.records import Row, updated_key
+from api.records import Record, Row, row_from_record, updated_key
+from api.scan import SUFFIX, Scanned
 from api.splice import Layout, join_rows, written_layout
 
 
@@ -139,3 +140,34 @@ class RowTable:
         """Where each row starts in `to_json()`'s bytes, for reading the next version by its
         changes."""
         return written_layout(self.blobs)
+
+
+def table_of_scan(scanned: dict[str, Scanned], records: Iterable[Record]) -> RowTable:
+    """The index of these files' rows, with `records` (sessions being saved) laid over theirs,
+    and the index bytes the scan encoded for the rows that are still the scan's own.
+
+    One pass over the rows, then a sort of their keys alone: at 100,000 rows every extra
+    visit of a row is a cache miss a row, and separate passes for the blobs, the by-name table
+    and the sort keys took 0.4 s."""
+    laid = {}
+    for record in records:
+        rid = record.get("session_id")
+        if isinstance(rid, str) and (found := scanned.get(rid)) is not None \
+                and found.row is not None:
+            laid[rid] = row_from_record(record, base=found.row)
+    rows: list[Row] = []
+    blobs: list[bytes | None] = []
+    keys: list[float] = []
+    by_name: dict[str, Row] = {}
+    for sid, (_, row, blob) in scanned.items():
+        if row is None:
+            continue
+        if laid and sid in laid:
+            row, blob = laid[sid], None
+        rows.append(row)
+        blobs.append(blob)
+        keys.append(-row["updated_at"])  # `updated_key`
+        by_name[sid + SUFFIX] = row
+    order = sorted(range(len(rows)), key=keys.__getitem__)  # stable, as sorting the rows was
+    return RowTable(list(map(rows.__getitem__, order)), by_name,
+                    blobs=list(map(blobs.__getitem__, order)))
