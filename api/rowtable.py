@@ -19,7 +19,7 @@ from api.splice import Layout, join_rows, written_layout
 
 
 def file_name(session_id: str) -> str:
-    return f"{session_id}.json"
+    return session_id + SUFFIX
 
 
 class RowTable:
@@ -39,7 +39,7 @@ class RowTable:
             self._blobs = [self._encode(row) if blob is None else blob
                            for row, blob in zip(rows, blobs, strict=True)]
         if by_name is None:
-            by_name = {row["session_id"] + ".json": row for row in rows}  # file_name, inline
+            by_name = {file_name(row["session_id"]): row for row in rows}
         self.by_name = by_name
 
     def copy(self) -> RowTable:
@@ -167,7 +167,7 @@ def table_of_scan(scanned: dict[str, Scanned], records: Iterable[Record]) -> Row
         rows.append(row)
         blobs.append(blob)
         keys.append(-row["updated_at"])  # `updated_key`
-        by_name[sid + SUFFIX] = row
+        by_name[sid + SUFFIX] = row  # `file_name(sid)`, without 100,000 calls
     order = sorted(range(len(rows)), key=keys.__getitem__)  # stable, as sorting the rows was
     return RowTable(list(map(rows.__getitem__, order)), by_name,
                     blobs=list(map(blobs.__getitem__, order)))
