@@ -300,8 +300,17 @@ async def test_index_is_built_in_a_child_process_with_progress(
         # (its Changed message comes after the key): wait for the answer to "cookie". The
         # indexer is a fresh Python, which on a loaded 2-core machine took over 5 s to finish.
         panel = app.main.search_panel
-        await wait_until(pilot, lambda: panel.settled and len(panel.results.results) == 2,
-                         timeout=30, what="both results for 'cookie' from the finished index")
+        try:
+            await wait_until(pilot, lambda: panel.settled and len(panel.results.results) == 2,
+                             timeout=30, what="both results for 'cookie' from the finished index")
+        except AssertionError as exc:  # it timed out twice in loaded full runs: say where it stood
+            raise AssertionError(
+                f"{exc}; index {panel.index.state}, building {panel.index.building}, progress "
+                f"{panel.index.progress}, debounce pending {panel._timer is not None}, "
+                f"generation {panel._generation}, hits of generation {panel._hits_generation}: "
+                f"{None if panel.hits is None else len(panel.hits)}, shown "
+                f"{len(panel.results.results)}, search line {app.main.search_bar.text!r}"
+            ) from None
         await results_ready(pilot)
         assert len(app.main.search_panel.results.results) == 2
         assert "indexing" not in screen_text(app)
