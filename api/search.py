@@ -17,11 +17,13 @@ import hashlib
 import os
 import re
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from api.index import CorruptSession, read_session_file, session_id_of
+from api.locks import StoreLock
 from api.records import message_text, message_time
 
 SCHEMA_VERSION = "2"  # 2: Chinese and Japanese characters are tokens of their own
@@ -39,6 +41,17 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IDEOGRAPHIC = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 _IDEOGRAPHIC_EDGE = re.compile(f"(?<=[{_IDEOGRAPHIC}])(?=\\S)|(?<=\\S)(?=[{_IDEOGRAPHIC}])")
 _SEPARATOR = "\x1f"
+_SCHEMA = """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE files (
+        num INTEGER PRIMARY KEY, session_id TEXT UNIQUE NOT NULL,
+        mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL
+    );
+    CREATE TABLE info (rowid INTEGER PRIMARY KEY, role TEXT, ts REAL);
+    CREATE VIRTUAL TABLE messages USING fts5(
+        content, tokenize = 'unicode61 remove_diacritics 2'
+    );
+"""
 
 Progress = Callable[[int, int], None]
 
@@ -113,19 +126,29 @@ class SearchIndex:
         root = default_cache_root() if cache_root is None else Path(cache_root)
         key = hashlib.sha256(str(self.store_dir).encode("utf-8", "surrogateescape")).hexdigest()
         self.path = root / f"{key[:24]}.sqlite3"
+        #: Held to make the database, across threads and processes (the store's kind of lock).
+        self._making = StoreLock(root / f"{key[:24]}.lock")
 
     # ── the cache database ─────────────────────────────────────────────────
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """An open, current database; one that is corrupt or of another schema is replaced."""
+        """An open, current database; one that is missing, corrupt or of another schema is
+        made anew."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            try:
-                conn = self._open_checked()
-            except sqlite3.DatabaseError:
-                self._discard()
-                conn = self._open_checked()
+            conn = self._open_current()
+            if conn is None:
+                # The app's searches and its indexer child may all find no database at once.
+                # One at a time, each looks again and only the first makes it: two makers used
+                # to delete each other's database, with the index a build was filling.
+                with self._making.hold():
+                    conn = self._open_current()
+                    if conn is None:
+                        self._make()
+                        conn = self._open_current()
+                    if conn is None:
+                        raise sqlite3.DatabaseError("the search cache just made is unusable")
         except sqlite3.OperationalError:  # "unable to open database file": say why, if we can
             self._check_writable()
             raise
@@ -136,26 +159,68 @@ class SearchIndex:
         finally:
             conn.close()
 
-    def _open_checked(self) -> sqlite3.Connection:
-        fresh = not self.path.exists()
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _open_current(self) -> sqlite3.Connection | None:
+        """The database, or None when there is none or it cannot be used as it is (corrupt,
+        another version or store). Never creates the file: only `_make` does, whole."""
+        if not self.path.exists():
+            return None
+        uri = "file:" + urllib.parse.quote(str(self.path)) + "?mode=rw"
         try:
-            if fresh:
-                os.chmod(self.path, 0o600)  # it holds every transcript's text
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        except sqlite3.OperationalError:
+            if not self.path.exists():  # deleted meanwhile, by a maker replacing it
+                return None
+            raise
+        try:
             conn.execute("PRAGMA synchronous=NORMAL")
-            version = self._meta(conn, "schema")
-            store = self._meta(conn, "store")
-            if version is None:
-                self._create(conn)
-            elif version != SCHEMA_VERSION or store != str(self.store_dir):
-                raise sqlite3.DatabaseError("search cache from another version or store")
-            else:
-                conn.execute("SELECT count(*) FROM files").fetchone()
+            if self._is_current(conn):
+                return conn
+        except sqlite3.OperationalError:  # locked, or the disk: no sign that the file is bad
+            conn.close()
+            raise
+        except sqlite3.DatabaseError:
+            pass
         except BaseException:
             conn.close()
             raise
-        return conn
+        conn.close()
+        return None
+
+    def _is_current(self, conn: sqlite3.Connection) -> bool:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            store = conn.execute("SELECT value FROM meta WHERE key = 'store'").fetchone()
+            conn.execute("SELECT count(*) FROM files").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):  # empty, or of an old schema
+                return False
+            raise
+        return row == (SCHEMA_VERSION,) and store == (str(self.store_dir),)
+
+    def _make(self) -> None:
+        """A new, empty database, made whole in a private temporary file and then put in the
+        place of whatever was there: no one ever opens a half-made one. (Under `_making`.)"""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):  # makers that died
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        # Private before a byte is in it: it will hold every transcript's text.
+        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600))
+        try:
+            conn = sqlite3.connect(temp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")  # kept in the file: set once, here
+                conn.executescript(_SCHEMA)
+                conn.execute("INSERT INTO meta VALUES ('schema', ?), ('store', ?)",
+                             (SCHEMA_VERSION, str(self.store_dir)))
+            finally:
+                conn.close()  # the last connection: its WAL is folded into the file
+            self._discard()
+            os.rename(temp, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
 
     def _check_writable(self) -> None:
         """Raise CacheUnwritable if no file can be made in the cache's folder."""
@@ -165,36 +230,6 @@ class SearchIndex:
         except OSError as exc:
             raise CacheUnwritable(self.path.parent, exc) from exc
         os.unlink(probe)
-
-    def _meta(self, conn: sqlite3.Connection, key: str) -> str | None:
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
-                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                if tables == 0:
-                    return None
-            raise sqlite3.DatabaseError(str(exc)) from exc
-        return None if row is None else str(row[0])
-
-    def _create(self, conn: sqlite3.Connection) -> None:
-        conn.executescript(
-            """
-            BEGIN;
-            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE files (
-                num INTEGER PRIMARY KEY, session_id TEXT UNIQUE NOT NULL,
-                mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL
-            );
-            CREATE TABLE info (rowid INTEGER PRIMARY KEY, role TEXT, ts REAL);
-            CREATE VIRTUAL TABLE messages USING fts5(
-                content, tokenize = 'unicode61 remove_diacritics 2'
-            );
-            COMMIT;
-            """
-        )
-        conn.execute("INSERT INTO meta VALUES ('schema', ?), ('store', ?)",
-                     (SCHEMA_VERSION, str(self.store_dir)))
 
     def _discard(self) -> None:
         for suffix in ("", "-wal", "-shm"):
