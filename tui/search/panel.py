@@ -94,9 +94,7 @@ class SearchPanel(Vertical):
 
     def search(self) -> None:
         """The words changed: run the message search once typing pauses."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._cancel_debounce()
         self._generation += 1
         if not self.rows().query.fts_words or not self.search_bar.is_open:
             self.hits = None
@@ -104,6 +102,11 @@ class SearchPanel(Vertical):
             return
         self._timer = self.set_timer(SEARCH_DEBOUNCE_SECONDS, self._start)
         self.show()
+
+    def _cancel_debounce(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
 
     def _start(self) -> None:
         self._timer = None
@@ -159,6 +162,7 @@ class SearchPanel(Vertical):
         if error is not None:
             self.notify(error, title="Message search", severity="warning", markup=False)
         if self.rows().query.fts_words and self.search_bar.is_open:
+            self._cancel_debounce()  # searched now: a pending one would only search again
             self._generation += 1
             self._start()
         self.show()
