@@ -164,29 +164,29 @@ class SearchIndex:
         another version or store). Never creates the file: only `_make` does, whole."""
         if not self.path.exists():
             return None
-        uri = "file:" + urllib.parse.quote(str(self.path)) + "?mode=rw"
+        # Bytes, so a folder name that is not UTF-8 is quoted too; mode=rw never creates.
+        uri = "file:" + urllib.parse.quote(os.fsencode(self.path)) + "?mode=rw"
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
         except sqlite3.OperationalError:
             if not self.path.exists():  # deleted meanwhile, by a maker replacing it
                 return None
             raise
+        current = False
         try:
             conn.execute("PRAGMA synchronous=NORMAL")
-            if self._is_current(conn):
-                return conn
+            current = self._is_current(conn)
         except sqlite3.OperationalError:  # locked, or the disk: no sign that the file is bad
-            conn.close()
             raise
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError:  # corrupt: made anew
             pass
-        except BaseException:
-            conn.close()
-            raise
-        conn.close()
-        return None
+        finally:
+            if not current:
+                conn.close()
+        return conn if current else None
 
     def _is_current(self, conn: sqlite3.Connection) -> bool:
+        """This schema, for this store? (False for an empty file or an older schema too.)"""
         try:
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             store = conn.execute("SELECT value FROM meta WHERE key = 'store'").fetchone()
