@@ -4,6 +4,7 @@ demo generator."""
 from __future__ import annotations
 
 import random
+import tempfile
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -287,6 +288,24 @@ def test_cli_runs_the_app_on_the_store(tmp_path: Path, monkeypatch: pytest.Monke
     (tmp_path / "s").mkdir()
     assert main([str(tmp_path / "s")]) == 0
     assert ran and ran[0].store.directory == tmp_path / "s" and ran[0].main.banner is None
+    assert ran[0].main.search_panel.index.cache_root is None  # the user's cache folder
+
+
+def test_the_demo_keeps_its_message_index_in_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new demo store is made at every start: its search index must not pile up in the
+    user's cache folder."""
+    from tui.app import SessionBrowser
+
+    ran: list[SessionBrowser] = []
+    monkeypatch.setattr(SessionBrowser, "run", lambda self: ran.append(self))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert main(["--demo"]) == 0
+    store = ran[0].store
+    assert ran[0].main.search_panel.index.cache_root == store.directory.parent / "search-cache"
+    assert store.directory.parent.parent == tmp_path
 
 
 # ── demo ───────────────────────────────────────────────────────────────────────

@@ -370,9 +370,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.app import SessionBrowser  # after argument checks: --help stays instant
     from tui.config import config_path
 
+    demo = banner is not None  # only the demo store comes with a banner
+    # The demo's message index stays in its temporary folder: a new demo store is made at
+    # every start, and its index in the user's cache would be left there for good.
+    cache_root = store.directory.parent / "search-cache" if demo else None
     SessionBrowser(store, banner=banner, route=route, config_path=config_path(),
-                   webui_url=args.webui).run()
-    if banner is not None:
+                   webui_url=args.webui, cache_root=cache_root).run()
+    if demo:
         print(f"{PROG}: the demo store is left in {store.directory}")
     return 0
 
