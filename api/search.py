@@ -326,14 +326,13 @@ class SearchIndex:
             messages = record.get("messages")
         except (OSError, CorruptSession):
             messages = None  # remembered with its signature, so it is not re-read each time
-        if num is None:
-            num = conn.execute(
-                "INSERT INTO files (session_id, mtime_ns, size) VALUES (?, ?, ?)", (sid, *sig)
-            ).lastrowid
-            assert num is not None
-        else:
+        if num is not None and conn.execute(
+            "UPDATE files SET mtime_ns = ?, size = ? WHERE num = ? AND session_id = ?",
+            (*sig, num, sid),
+        ).rowcount:
             self._drop(conn, num)
-            conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE num = ?", (*sig, num))
+        else:
+            num = self._add(conn, sid, sig)
         if not isinstance(messages, list):
             return
         base = num << _SHIFT
@@ -348,6 +347,20 @@ class SearchIndex:
             infos.append((base + i, role if isinstance(role, str) else "", message_time(message)))
         conn.executemany("INSERT INTO messages (rowid, content) VALUES (?, ?)", texts)
         conn.executemany("INSERT INTO info (rowid, role, ts) VALUES (?, ?, ?)", infos)
+
+    def _add(self, conn: sqlite3.Connection, sid: str, sig: tuple[int, int]) -> int:
+        """A number for a session this refresh did not find in the table: a new one, or, if
+        another process added it since (a second app on this store, building its index too:
+        a plain insert failed that whole build), its own, emptied."""
+        try:
+            num = conn.execute("INSERT INTO files (session_id, mtime_ns, size) VALUES (?, ?, ?)",
+                               (sid, *sig)).lastrowid
+        except sqlite3.IntegrityError:
+            (num,) = conn.execute("SELECT num FROM files WHERE session_id = ?", (sid,)).fetchone()
+            self._drop(conn, num)
+            conn.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE num = ?", (*sig, num))
+        assert num is not None
+        return num
 
     # ── asking it ──────────────────────────────────────────────────────────
 

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from api.search import SearchIndex
@@ -91,3 +92,36 @@ def test_a_half_made_cache_is_made_anew(store: SessionStore, tmp_path: Path) -> 
     assert index.refresh().reindexed == 1
     assert [h.session_id for h in index.search("needle")] == ["s1"]
     assert not stale.exists()
+
+
+def test_two_builds_at_once_both_finish_with_every_message_once(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    """Two apps open on one store, each building its index at first search: the second used
+    to fail ("UNIQUE constraint failed") on the first session the other had added since it
+    read the table."""
+    for n in range(300):
+        store.save(store.new_session(session_id=f"s{n:03}", title="t", messages=[
+            {"role": "user", "content": f"cookie number{n}"}, {"role": "assistant", "content": "ok"}
+        ]))
+    cache = tmp_path / "cache"
+    outcome = {}
+    start = threading.Barrier(2)
+
+    def build(name: str) -> None:
+        start.wait()
+        try:
+            outcome[name] = SearchIndex(store.directory, cache).refresh().scanned
+        except Exception as exc:
+            outcome[name] = repr(exc)
+
+    threads = [threading.Thread(target=build, args=(name,)) for name in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcome == {"one": 300, "two": 300}
+    index = SearchIndex(store.directory, cache)
+    assert sorted(h.session_id for h in index.search("cookie", limit=1000)) == [
+        f"s{n:03}" for n in range(300)]
+    assert [h.session_id for h in index.search("number299")] == ["s299"]
