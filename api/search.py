@@ -1,9 +1,10 @@
 """Full-text search over what was said in every session, with SQLite FTS5.
 
 The index is a cache, never the truth: it lives under the user's cache folder (never inside the
-store, which Hermes WebUI owns), keyed by the store's path, and is rebuilt from scratch whenever it
-is unreadable or from another schema version. It is kept in step incrementally: a session file is
-re-read only when its (mtime, size) differ from what the cache saw.
+store, which Hermes WebUI owns), keyed by the store's path, and is made anew whenever it is
+unreadable or from another schema version (its file: `api.searchfile`). It is kept in step
+incrementally: a session file is re-read only when its (mtime, size) differ from what the cache
+saw.
 
 FTS5 from the standard `sqlite3` module needs no server and answers a query over 200,000 messages
 in milliseconds. Each message's rowid is `session_number << 20 | message_index`, so a changed
@@ -13,20 +14,17 @@ session's rows are replaced with one rowid-range delete (FTS5 serves rowid range
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sqlite3
-import urllib.parse
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from api.index import CorruptSession, read_session_file, session_id_of
-from api.locks import StoreLock
 from api.records import message_text, message_time
+from api.searchfile import SearchFile
 
-SCHEMA_VERSION = "2"  # 2: Chinese and Japanese characters are tokens of their own
 _SHIFT = 20  # up to 1,048,576 messages a session
 _MAX_TEXT = 64 * 1024  # per message: a pasted log should not bloat the cache
 #: Snippet markers: control characters, which no message text keeps (they are stripped).
@@ -41,18 +39,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IDEOGRAPHIC = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 _IDEOGRAPHIC_EDGE = re.compile(f"(?<=[{_IDEOGRAPHIC}])(?=\\S)|(?<=\\S)(?=[{_IDEOGRAPHIC}])")
 _SEPARATOR = "\x1f"
-_SCHEMA = """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE files (
-        num INTEGER PRIMARY KEY, session_id TEXT UNIQUE NOT NULL,
-        mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL
-    );
-    CREATE TABLE info (rowid INTEGER PRIMARY KEY, role TEXT, ts REAL);
-    CREATE VIRTUAL TABLE messages USING fts5(
-        content, tokenize = 'unicode61 remove_diacritics 2'
-    );
-"""
-
 Progress = Callable[[int, int], None]
 
 
@@ -90,11 +76,6 @@ class RefreshStats:
     removed: int
 
 
-def default_cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "session-browser"
-
-
 def _tokenizable(text: str) -> str:
     """Text with each Chinese or Japanese character set apart (see `_IDEOGRAPHIC`)."""
     return text if text.isascii() else _IDEOGRAPHIC_EDGE.sub(_SEPARATOR, text)
@@ -106,135 +87,11 @@ def fts_query(text: str) -> str:
     return " AND ".join('"' + _tokenizable(w).replace('"', '""') + '"*' for w in words)
 
 
-class CacheUnwritable(Exception):
-    """The search cache's folder cannot be made or written. The message names that folder,
-    which is not the store's: "the store folder is read-only" would send a person to the wrong
-    place. (No errno on purpose: it is reported by its message, across the indexer's pipe too.)
-    """
-
-    def __init__(self, folder: Path, error: OSError) -> None:
-        reason = (error.strerror or str(error)).lower()
-        state = "is not writable" if folder.is_dir() else "cannot be made"
-        super().__init__(f"the search cache folder {folder} {state} ({reason}; "
-                         "set $XDG_CACHE_HOME to a writable folder)")
-        self.folder = folder
-
-
 class SearchIndex:
     def __init__(self, store_dir: Path, cache_root: Path | None = None) -> None:
         self.store_dir = Path(store_dir).absolute()
-        root = default_cache_root() if cache_root is None else Path(cache_root)
-        key = hashlib.sha256(str(self.store_dir).encode("utf-8", "surrogateescape")).hexdigest()
-        self.path = root / f"{key[:24]}.sqlite3"
-        #: Held to make the database, across threads and processes (the store's kind of lock).
-        self._making = StoreLock(root / f"{key[:24]}.lock")
-
-    # ── the cache database ─────────────────────────────────────────────────
-
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """An open, current database; one that is missing, corrupt or of another schema is
-        made anew."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            conn = self._open_current()
-            if conn is None:
-                # The app's searches and its indexer child may all find no database at once.
-                # One at a time, each looks again and only the first makes it: two makers used
-                # to delete each other's database, with the index a build was filling.
-                with self._making.hold():
-                    conn = self._open_current()
-                    if conn is None:
-                        self._make()
-                        conn = self._open_current()
-                    if conn is None:
-                        raise sqlite3.DatabaseError("the search cache just made is unusable")
-        except sqlite3.OperationalError:  # "unable to open database file": say why, if we can
-            self._check_writable()
-            raise
-        except OSError as exc:
-            raise CacheUnwritable(self.path.parent, exc) from exc
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def _open_current(self) -> sqlite3.Connection | None:
-        """The database, or None when there is none or it cannot be used as it is (corrupt,
-        another version or store). Never creates the file: only `_make` does, whole."""
-        if not self.path.exists():
-            return None
-        # Bytes, so a folder name that is not UTF-8 is quoted too; mode=rw never creates.
-        uri = "file:" + urllib.parse.quote(os.fsencode(self.path)) + "?mode=rw"
-        try:
-            conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
-        except sqlite3.OperationalError:
-            if not self.path.exists():  # deleted meanwhile, by a maker replacing it
-                return None
-            raise
-        current = False
-        try:
-            conn.execute("PRAGMA synchronous=NORMAL")
-            current = self._is_current(conn)
-        except sqlite3.OperationalError:  # locked, or the disk: no sign that the file is bad
-            raise
-        except sqlite3.DatabaseError:  # corrupt: made anew
-            pass
-        finally:
-            if not current:
-                conn.close()
-        return conn if current else None
-
-    def _is_current(self, conn: sqlite3.Connection) -> bool:
-        """This schema, for this store? (False for an empty file or an older schema too.)"""
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            store = conn.execute("SELECT value FROM meta WHERE key = 'store'").fetchone()
-            conn.execute("SELECT count(*) FROM files").fetchone()
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):  # empty, or of an old schema
-                return False
-            raise
-        return row == (SCHEMA_VERSION,) and store == (str(self.store_dir),)
-
-    def _make(self) -> None:
-        """A new, empty database, made whole in a private temporary file and then put in the
-        place of whatever was there: no one ever opens a half-made one. (Under `_making`.)"""
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):  # makers that died
-            with contextlib.suppress(FileNotFoundError):
-                stale.unlink()
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        # Private before a byte is in it: it will hold every transcript's text.
-        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600))
-        try:
-            conn = sqlite3.connect(temp, isolation_level=None)
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")  # kept in the file: set once, here
-                conn.executescript(_SCHEMA)
-                conn.execute("INSERT INTO meta VALUES ('schema', ?), ('store', ?)",
-                             (SCHEMA_VERSION, str(self.store_dir)))
-            finally:
-                conn.close()  # the last connection: its WAL is folded into the file
-            self._discard()
-            os.rename(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-
-    def _check_writable(self) -> None:
-        """Raise CacheUnwritable if no file can be made in the cache's folder."""
-        probe = self.path.with_name(f".probe.{os.getpid()}")
-        try:
-            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except OSError as exc:
-            raise CacheUnwritable(self.path.parent, exc) from exc
-        os.unlink(probe)
-
-    def _discard(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{self.path}{suffix}")
+        self._file = SearchFile(self.store_dir, cache_root)
+        self.path = self._file.path
 
     # ── keeping it in step ─────────────────────────────────────────────────
 
@@ -247,7 +104,7 @@ class SearchIndex:
         costs a stat each plus a read of the whole table, half a second at 100,000 sessions,
         which is too much to pay each time an agent saves."""
         on_disk = self._on_disk() if only is None else self._stat(only)
-        with self._connect() as conn:
+        with self._file.connect() as conn:
             select = "SELECT num, session_id, mtime_ns, size FROM files"
             rows: Iterable[tuple[int, str, int, int]] = (
                 conn.execute(select) if only is None else
@@ -375,7 +232,7 @@ class SearchIndex:
             return []
         # A snippet is so many tokens long, and a Chinese or Japanese token is one character.
         tokens = 16 if text.isascii() else 32
-        with self._connect() as conn:
+        with self._file.connect() as conn:
             rows = conn.execute(
                 f"""
                 SELECT messages.rowid, files.session_id, info.role, info.ts,

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from tui_helpers import loaded, make_app, notifications, wait_until
 
-from api.search import CacheUnwritable, SearchIndex
+from api.search import SearchIndex
+from api.searchfile import CacheUnwritable
 from api.store import SessionStore
 from tui.errors import describe_error
 from tui.search.index_service import IndexState
