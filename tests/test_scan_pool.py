@@ -23,8 +23,9 @@ from api.jsonio import row_bytes
 from api.scan import Scanned, scan_rows
 
 
-def varied_folder(folder: Path) -> list[str]:
-    """Session files of every kind a scan meets, and some that are no session at all."""
+def varied_folder(folder: Path, title_pad: int = 0) -> list[str]:
+    """Session files of every kind a scan meets, and some that are no session at all; the
+    sessions' titles `title_pad` characters longer."""
     texts = {
         "bigint": b'{"session_id": "bigint", "title": 123456789012345678901234567890}',
         "surrogate": b'{"session_id": "surrogate", "title": "\\ud800", "updated_at": 3}',
@@ -34,8 +35,9 @@ def varied_folder(folder: Path) -> list[str]:
         "other": b'{"session_id": "someone-else"}',
     }
     for i in range(40):
-        rec = {"session_id": f"s{i:03}", "title": f"t\u00e9 {i}", "workspace": f"/w/{i % 3}",
-               "model": "m", "updated_at": 1000.0 + i, "created_at": 900 + i,
+        rec = {"session_id": f"s{i:03}", "title": f"t\u00e9 {i}" + "x" * title_pad,
+               "workspace": f"/w/{i % 3}", "model": "m",
+               "updated_at": 1000.0 + i, "created_at": 900 + i,
                "pinned": i % 5 == 0, "message_count": i,
                "messages": [{"role": "user", "content": "x" * (i * 500), "timestamp": 950.0}],
                **({"input_tokens": i, "estimated_cost": 0.5} if i % 2 else {})}
@@ -90,10 +92,17 @@ def test_the_child_reads_files_as_this_process_would(
     assert child.rows["surrogate"].blob is None and child.rows["s001"].blob is not None
 
 
+#: Titles so long that a chunk of the child's rows (4, each title sent twice: as a value and in
+#: the row's bytes) is more than a pipe holds (1 MB once enlarged, else 64 KB): the child then
+#: waits for this process to read each chunk before it can send the next, so it cannot take
+#: every file before this process takes its first, however the two are scheduled.
+OVER_A_PIPE = 1 << 18
+
+
 def test_both_processes_read_and_every_file_once(
     tmp_path: Path, two_cores: None, how: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sids = varied_folder(tmp_path)
+    sids = varied_folder(tmp_path, title_pad=OVER_A_PIPE)
     expected = scan_rows(str(tmp_path), sids)
     read_here: list[str] = []
 
