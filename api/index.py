@@ -377,8 +377,16 @@ class SessionIndex:
             raise IsADirectoryError(errno.EISDIR, "the index is a directory, not a file",
                                     str(self.index_path))
 
+    def forget_listing(self) -> None:
+        """Our own process changed the folder's names outside a save (the trash moves files,
+        a batch marks its saves): the next save lists the folder afresh. Its mtime may not
+        say so: a change in the same clock tick as our last save leaves it as it was, and
+        the names of our own changes need not wait `LISTING_MAX_AGE` to be seen."""
+        self._listing = None
+
     def mark_saving(self, sid: str) -> None:
         """Note, before a session file is replaced, that its row is about to go stale."""
+        self.forget_listing()  # a save's own mark is accounted for by its `_listed_after`
         fd = os.open(os.path.join(self.directory, SAVING_PREFIX + sid),
                      os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
                      PRIVATE_MODE)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers_store import in_a_later_tick
 
 import api.models as models
 from api.atomic import sweep_stale_temps
@@ -105,6 +106,7 @@ def test_ghost_rows_are_dropped_from_listing_and_on_next_save(store_dir: Path) -
     Session(session_id="keep", title="Keep").save()
     Session(session_id="gone", title="Gone").save()
     (store_dir / "gone.json").unlink()
+    in_a_later_tick(store_dir)
     assert [r["session_id"] for r in models.all_sessions()] == ["keep"]
     Session(session_id="other", title="Other").save()
     assert {r["session_id"] for r in _index(store_dir)} == {"keep", "other"}

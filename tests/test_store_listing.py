@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers_store import property_settings
+from helpers_store import in_a_later_tick, property_settings
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -46,11 +46,13 @@ def test_a_file_deleted_or_added_by_another_program_is_seen_by_the_next_save(
     _saved(store, "a", "b", "c")
     store.rename("a", "cached listing")  # a save whose listing the next one may reuse
     os.unlink(store.directory / "b.json")  # another program deletes b (and not its row)
+    in_a_later_tick(store.directory)
     store.rename("a", "after the delete")
     assert sorted(_ids(store.directory)) == ["a", "c"]  # the ghost row went on the fast path
     # Another tool writes a session file without touching the index.
     record = {"session_id": "d", "title": "from elsewhere", "updated_at": 5.0, "messages": []}
     (store.directory / "d.json").write_text(json.dumps(record))
+    in_a_later_tick(store.directory)
     store.rename("c", "after the add")
     assert sorted(_ids(store.directory)) == ["a", "c", "d"]
 
