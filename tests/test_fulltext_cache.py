@@ -178,5 +178,7 @@ def test_unreadable_session_files_are_skipped(store: SessionStore, cache: Path) 
     stats = index.refresh()
     assert stats.scanned == 3
     assert [h.session_id for h in index.search("findme")] == ["good"]
-    os.utime(store.directory / "good.json")  # same size, new mtime: re-read
+    good = os.stat(store.directory / "good.json")  # same size, a new mtime (a second on:
+    os.utime(store.directory / "good.json",  # "now" can be the same clock tick): re-read
+             ns=(good.st_atime_ns, good.st_mtime_ns + 1_000_000_000))
     assert index.refresh().reindexed == 1
