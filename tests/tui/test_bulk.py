@@ -171,7 +171,7 @@ async def test_long_batch_shows_progress_and_esc_cancels(tmp_path: Path) -> None
     def hold(done: int, total: int) -> None:
         if done == 40:  # hold the worker here until the test has pressed Esc
             reached.set()
-            release.wait(10)
+            assert release.wait(60), "the test never let the batch go on"
 
     async with app.run_test(size=(120, 20)) as pilot:
         await loaded(pilot)

@@ -196,7 +196,7 @@ async def test_pending_edit_stays_on_top_of_a_reload(
     real = store.set_pinned
 
     def slow_pin(sid: str, pinned: bool) -> dict[str, Any]:
-        assert gate.wait(10)
+        assert gate.wait(60)
         return real(sid, pinned)
 
     monkeypatch.setattr(store, "set_pinned", slow_pin)
@@ -283,7 +283,7 @@ async def test_a_reload_read_before_a_save_landed_does_not_undo_it(
         calls += 1
         rows = real()
         if calls > 1:  # a reload: read now, hand over later
-            assert gate.wait(10)
+            assert gate.wait(60)
         return rows
 
     monkeypatch.setattr(store, "list_rows", stale_rows)
@@ -318,7 +318,7 @@ async def test_a_row_held_back_for_a_landing_save_is_shown_next_time(
         nonlocal calls
         calls += 1
         if calls == 2:  # the first reload: wait, then read
-            assert gate.wait(10)
+            assert gate.wait(60)
         return real()
 
     monkeypatch.setattr(store, "list_rows", late_rows)

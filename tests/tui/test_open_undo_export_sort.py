@@ -215,7 +215,7 @@ async def test_undo_is_shown_at_once_and_saved_in_order(
 
     def held(sid: str, changes: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if not order:
-            assert gate.wait(10)
+            assert gate.wait(60)
         order.append(changes["pinned"])
         return real(sid, changes, **kwargs)
 

@@ -312,7 +312,7 @@ async def test_quit_with_q_waits_for_pending_saves(store: SessionStore, monkeypa
     real = store.set_pinned
 
     def slow_pin(sid: str, pinned: bool) -> dict[str, Any]:
-        assert gate.wait(10)
+        assert gate.wait(60)
         return real(sid, pinned)
 
     monkeypatch.setattr(store, "set_pinned", slow_pin)
@@ -419,7 +419,7 @@ async def test_two_quick_edits_land_in_order(store: SessionStore, monkeypatch: A
 
     def rename(sid: str, title: str, **kwargs: Any) -> dict[str, Any]:
         if title == "first":
-            assert gate.wait(10)
+            assert gate.wait(60)
         order.append(title)
         return real(sid, title, **kwargs)
 
@@ -454,7 +454,7 @@ async def test_editor_follows_its_row_when_the_list_reorders(
     gate = threading.Event()
 
     def failing_pin(sid: str, pinned: bool) -> dict[str, Any]:
-        assert gate.wait(10)
+        assert gate.wait(60)
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(store, "set_pinned", failing_pin)

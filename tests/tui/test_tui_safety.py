@@ -208,7 +208,7 @@ def hold_list_rows(store: SessionStore, monkeypatch: Any) -> threading.Event:
     real = store.list_rows
 
     def slow_rows() -> list[dict[str, Any]]:
-        assert gate.wait(10)
+        assert gate.wait(60)
         return real()
 
     monkeypatch.setattr(store, "list_rows", slow_rows)

@@ -148,9 +148,12 @@ def list_y(app: SessionBrowser, index: int) -> int:
 
 
 async def wait_until(
-    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0, what: str = ""
+    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 30.0, what: str = ""
 ) -> None:
-    """Let the app run until `condition()` holds; fail loudly after `timeout` seconds."""
+    """Let the app run until `condition()` holds; fail loudly after `timeout` seconds. (It
+    returns as soon as the condition holds: the timeout is for a loaded two-core machine,
+    where the message indexer's child, at a lower priority, or a Hermes server answering
+    over HTTP can take several seconds.)"""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
