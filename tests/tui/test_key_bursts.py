@@ -61,8 +61,13 @@ async def test_palette_enter_enter_runs_one_command(store: SessionStore) -> None
         await loaded(pilot)
         await burst(pilot, "\x10")
         await pilot.press(*"Pin")
-        await wait_until(pilot, lambda: app.screen.query_one("CommandList").option_count > 0,
-                         what="the palette's matches")
+
+        def pin_first() -> bool:  # matches come in batches: Enter waits for the best one
+            found = app.screen.query_one("CommandList")
+            return bool(found.option_count) and \
+                str(found.get_option_at_index(0).prompt).split("\n")[0] == "Pin"
+
+        await wait_until(pilot, pin_first, what="Pin, the palette's best match")
         await burst(pilot, "\r\r\r")
         await settled(pilot)
         assert not isinstance(app.screen, CommandPalette)
