@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers_store import make_store, session_names
 
+import api.trash
 from api import tombstones
 from api.store import SessionStore
 from api.trash import JOURNAL_NAME, TRASH_NAME, Trash
@@ -37,6 +38,36 @@ def _three_and_a_bak(tmp_path: Path, sid: str, bak: bytes) -> tuple[SessionStore
     folder = store.directory
     (folder / f"{sid}.json.bak").write_bytes(bak)
     return store, folder, (folder / f"{sid}.json").read_bytes()
+
+
+class _SameTick:
+    """`os` for the trash, but each rename leaves the store folder's mtime as it was: what a
+    kernel with coarse timestamps does with a change in the same clock tick as the last."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(os, name)
+
+    def rename(self, source: Path, target: Path) -> None:
+        before = os.stat(self.folder)
+        os.rename(source, target)
+        os.utime(self.folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_a_delete_in_the_same_clock_tick_as_a_save_leaves_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The save's listing of the folder must not be trusted after our own moves, whatever the
+    folder's mtime says: the row stayed in the index, for Hermes to list."""
+    store = make_store(tmp_path / "sessions", 3)
+    store.delete_many(["s000"])  # the trash folder is there from now on
+    store.rename("s001", "saved just before")  # its listing is the one a next save reuses
+    monkeypatch.setattr(api.trash, "os", _SameTick(store.directory))
+    assert store.delete_many(["s002"]).done == ["s002"]
+    assert _index_ids(store.directory) == {"s001"}
+    assert session_names(store.directory) == ["s001.json"]
 
 
 def test_delete_moves_file_and_bak_to_the_trash_drops_the_row_and_tombstones(
