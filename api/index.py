@@ -83,17 +83,17 @@ class SessionIndex:
         file names then finds ghosts and unlisted files at C speed."""
         return set(os.listdir(self.directory))
 
-    def _folder_listing(self) -> Listing:
+    def _folder_listing(self, *, fresh: bool = False) -> Listing:
         """The folder's names for a save (under `lock`, before the save changes anything):
         the cached listing while the folder's mtime says nothing changed it since our last
-        save, else a fresh listdir (the mtime taken first: a change during the listdir then
-        shows as a newer mtime next time)."""
+        save, else (or when `fresh`) a listdir (the mtime taken first: a change during the
+        listdir then shows as a newer mtime next time)."""
         try:
             mtime: int | None = os.stat(self.directory).st_mtime_ns
         except OSError:
             mtime = None
         cached = self._listing
-        if (cached is not None and mtime is not None and cached.mtime == mtime
+        if (not fresh and cached is not None and mtime is not None and cached.mtime == mtime
                 and time.monotonic() - cached.taken < LISTING_MAX_AGE):
             return cached
         self._listing = None
@@ -204,11 +204,14 @@ class SessionIndex:
     def patch(self, records: list[Record]) -> None:
         """Put these sessions' rows into the index, keeping every other row as it is.
 
-        Also drops rows whose file is gone and adds files that have no row. A missing or
-        unusable index falls back to a full rebuild, whose slow scan runs outside the lock.
+        Also drops rows whose file is gone and adds files that have no row: so it lists the
+        folder afresh. Its callers (a batch, the trash, `_write_session_index`) follow changes
+        made beside the save path, which the folder's mtime may not show (a change in the same
+        clock tick as our last save leaves it as it was). A missing or unusable index falls
+        back to a full rebuild, whose slow scan runs outside the lock.
         """
         with self.lock.hold():
-            listing = self._folder_listing()
+            listing = self._folder_listing(fresh=True)
             table = self._load()
             if table is not None:
                 listing = listing.against(table)
@@ -377,16 +380,8 @@ class SessionIndex:
             raise IsADirectoryError(errno.EISDIR, "the index is a directory, not a file",
                                     str(self.index_path))
 
-    def forget_listing(self) -> None:
-        """Our own process changed the folder's names outside a save (the trash moves files,
-        a batch marks its saves): the next save lists the folder afresh. Its mtime may not
-        say so: a change in the same clock tick as our last save leaves it as it was, and
-        the names of our own changes need not wait `LISTING_MAX_AGE` to be seen."""
-        self._listing = None
-
     def mark_saving(self, sid: str) -> None:
         """Note, before a session file is replaced, that its row is about to go stale."""
-        self.forget_listing()  # a save's own mark is accounted for by its `_listed_after`
         fd = os.open(os.path.join(self.directory, SAVING_PREFIX + sid),
                      os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
                      PRIVATE_MODE)

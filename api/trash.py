@@ -296,7 +296,6 @@ class Trash:
             if in_store:
                 with contextlib.suppress(OSError, CorruptSession):
                     back.append(read_session_file(main)[0])
-        self.index.forget_listing()  # the moves above and the batch's, under this lock
         self.index.patch(back)  # drops the rows of files gone, lays the restored ones in
         tombstones.clear(self.directory, sids - set(trashed))
         tombstones.add_deleted(self.directory, [

@@ -112,6 +112,19 @@ def test_ghost_rows_are_dropped_from_listing_and_on_next_save(store_dir: Path) -
     assert {r["session_id"] for r in _index(store_dir)} == {"keep", "other"}
 
 
+def test_a_session_written_beside_us_in_the_same_clock_tick_gets_its_row(store_dir: Path) -> None:
+    """`_write_session_index(updates=[C])` right after one of our saves, C's file written by
+    the caller in the same clock tick (a coarse kernel leaves the folder's mtime as our save
+    left it): C's row was dropped, its file missing from the save's cached listing."""
+    Session(session_id="a", title="A").save()
+    before = os.stat(store_dir)
+    c = Session(session_id="c", title="C", messages=[])
+    c.path.write_text(json.dumps(c.__dict__))
+    os.utime(store_dir, ns=(before.st_atime_ns, before.st_mtime_ns))
+    _write_session_index(updates=[c])
+    assert {r["session_id"] for r in _index(store_dir)} == {"a", "c"}
+
+
 @pytest.mark.parametrize(
     "content",
     ["", "[", "{}", '{"a": 1}', "null", '"text"', "\x00\xff", '[{"session_id": 5}, 3, "x"]'],
@@ -231,6 +244,7 @@ def test_row_left_stale_by_a_killed_saver_is_repaired(store_dir: Path) -> None:
         "abc": "New", "other": "Other"
     }
     assert (store_dir / "_saving.abc").exists(), "a reader repairs in memory, writes nothing"
+    in_a_later_tick(store_dir)  # the killed saver was another process, a tick ago at least
     Session.load("other").save()
     assert {r["session_id"]: r["title"] for r in _index(store_dir)} == {
         "abc": "New", "other": "Other"
